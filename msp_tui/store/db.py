@@ -1,0 +1,114 @@
+"""Opening the database: engine, connection pragmas, sessions and the change sequence.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout,
+so a console and a headless worker can share one file. Anything dialect-specific stays
+here or in `store/search.py`; the rest of the store speaks portable SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from msp_tui.store.models import Counter
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+CHANGE_SEQ = "change_seq"
+TICKET_NUMBER = "ticket_number"
+
+
+def url_for(target: str | Path) -> str:
+    """Turn `--db` input (a SQLAlchemy URL or a plain file path) into a URL."""
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "memory":  # in-memory databases cannot use WAL
+            cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine with the pragmas every SQLite connection needs."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """One database: an engine plus short-lived sessions (never shared across threads)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def bump_counter(session: Session, name: str) -> int:
+    """Atomically increment a named counter inside the caller's transaction."""
+    stmt = (
+        sa.update(Counter)
+        .where(Counter.name == name)  # type: ignore[arg-type]
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    value = session.execute(stmt).scalar_one_or_none()
+    if value is None:  # first use of this counter
+        session.add(Counter(name=name, value=1))
+        session.flush()
+        return 1
+    return int(value)
+
+
+def bump_change_seq(session: Session) -> int:
+    """Every write calls this, so other consoles notice a change by polling one row."""
+    return bump_counter(session, CHANGE_SEQ)
+
+
+def read_change_seq(session: Session) -> int:
+    value = session.execute(
+        sa.select(Counter.value).where(Counter.name == CHANGE_SEQ)  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    return int(value or 0)
