@@ -1,0 +1,146 @@
+"""`msp-tui` command line: the console by default, plus demo and database commands.
+
+User errors (bad config, unusable database, refused demo seed) print one clear message
+and exit with status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from msp_tui import __version__
+from msp_tui.config import Config, ConfigError, load_config
+from msp_tui.store.db import url_for
+
+DEFAULT_ME = "alex.morgan@demo-msp.example"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="msp-tui",
+        description="A keyboard-first service desk console for MSPs. "
+        "With no command, starts the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"msp-tui {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="SQLite file or SQLAlchemy URL (default: [database] url in config, else a "
+        "SQLite file under the user data dir)",
+    )
+    parser.add_argument("--config", metavar="FILE", type=Path, help="config file to read")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="start the console (the default)")
+    demo = commands.add_parser("demo", help="seed the demo MSP into the database")
+    demo.add_argument(
+        "--reset", action="store_true", help="delete all data first, then seed the demo"
+    )
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="upgrade the schema to this version (keeps data)")
+    db_commands.add_parser("status", help="show the database location and schema revision")
+    return parser
+
+
+def _database_url(args: argparse.Namespace, config: Config) -> str:
+    if args.db:
+        return url_for(args.db)
+    return config.database_url()
+
+
+def _fail(message: str) -> int:
+    print(f"msp-tui: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from msp_tui.demo.seed import DemoError
+    from msp_tui.store.migrate import SchemaError
+
+    try:
+        config = load_config(args.config)
+        url = _database_url(args, config)
+        if args.command == "demo":
+            return _demo(url, reset=args.reset)
+        if args.command == "db":
+            return _db(url, args.db_command)
+        return _run(url, config)
+    except (ConfigError, SchemaError, DemoError) as exc:
+        return _fail(str(exc))
+
+
+def _demo(url: str, *, reset: bool) -> int:
+    from msp_tui.demo.seed import seed_demo
+    from msp_tui.services.desk import Desk
+
+    desk, _report = Desk.open(url, seed_demo_if_empty=False)
+    try:
+        summary = seed_demo(desk.db, desk.clock, reset=reset)
+    finally:
+        desk.close()
+    print(
+        f"Seeded the demo MSP: {summary.clients} clients, {summary.technicians} technicians, "
+        f"{summary.tickets} tickets, {summary.messages} messages."
+    )
+    return 0
+
+
+def _db(url: str, action: str) -> int:
+    from msp_tui.store import migrate
+    from msp_tui.store.db import Database
+
+    db = Database(url)
+    try:
+        shown = db.engine.url.render_as_string(hide_password=True)
+        if action == "status":
+            current = migrate.current_revision(db)
+            head = migrate.head_revision()
+            state = "up to date" if current == head else f"needs upgrade to {head}"
+            print(f"database: {shown}\nschema revision: {current or 'none (empty)'} ({state})")
+            return 0
+        result = migrate.upgrade(db)
+        if not result.changed:
+            print(f"{shown}: schema already at revision {result.after}")
+        else:
+            print(f"{shown}: upgraded schema {result.before or 'empty'} -> {result.after}")
+            if result.backup:
+                print(f"backup of the previous file: {result.backup}")
+        return 0
+    finally:
+        db.dispose()
+
+
+def _run(url: str, config: Config) -> int:
+    from msp_tui.app import MspApp
+    from msp_tui.services.desk import Desk
+
+    desk, report = Desk.open(
+        url,
+        me_email=config.me.email or DEFAULT_ME,
+        seed_demo_if_empty=config.demo.seed_on_first_start,
+    )
+    notes = []
+    if report.seeded_demo:
+        notes.append("First start: seeded the demo MSP. `msp-tui demo --reset` starts it over.")
+    if report.upgraded_from:
+        notes.append(f"Upgraded the database schema {report.upgraded_from} -> {report.schema}.")
+    try:
+        MspApp(
+            desk,
+            theme=config.ui.theme,
+            keymap=dict(config.keymap),
+            show_closed=config.ui.show_closed,
+            refresh_seconds=config.ui.refresh_seconds,
+            startup_notes=notes,
+        ).run()
+    finally:
+        desk.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""Seed the demo MSP: reference data, then a few hundred tickets replayed as history.
+
+Tickets are not inserted as finished rows: each one's story (opened, assigned, replied,
+waited, resolved, closed …) is replayed event by event through the ticket services at
+its own instant, so every audit row, stamp and (later) SLA clock is what the real
+services would have produced. Everything is relative to the clock's "now" and driven by
+a fixed random seed, so the same "now" always yields the same database.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from msp_tui.demo import data
+from msp_tui.engine.clock import Clock
+from msp_tui.engine.vocabulary import (
+    BillingType,
+    Channel,
+    Direction,
+    PriorityCode,
+    TicketType,
+)
+from msp_tui.services import tickets as svc
+from msp_tui.store.db import CHANGE_SEQ, TICKET_NUMBER, Database
+from msp_tui.store.models import (
+    AppMeta,
+    Asset,
+    BusinessCalendarRow,
+    Category,
+    Client,
+    ClientDomain,
+    Contact,
+    Counter,
+    EscalationContact,
+    GroupMember,
+    PortalLogin,
+    Priority,
+    PriorityMatrix,
+    SlaProfile,
+    SlaProfilePauseStatus,
+    SlaTarget,
+    Status,
+    TechGroup,
+    Technician,
+    Ticket,
+    metadata,
+)
+
+T = TypeVar("T")
+RANDOM_SEED = 20261124
+TICKET_COUNT = 320
+# Tables the schema revisions fill for every desk; a demo reset keeps them.
+REFERENCE_TABLES = {Priority.__tablename__, PriorityMatrix.__tablename__, Status.__tablename__}
+
+
+class DemoError(Exception):
+    """The demo cannot be seeded here; the message says why."""
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    clients: int
+    technicians: int
+    tickets: int
+    messages: int
+
+
+def is_empty(db: Database) -> bool:
+    """True when the desk holds no clients and no tickets (a fresh database)."""
+    with db.session() as s:
+        return (
+            s.exec(select(Client.id).limit(1)).first() is None
+            and s.exec(select(Ticket.id).limit(1)).first() is None
+        )
+
+
+def wipe(s: Session) -> None:
+    """Delete every row except the reference data, children before parents."""
+    for table in reversed(metadata.sorted_tables):
+        if table.name not in REFERENCE_TABLES:
+            s.execute(table.delete())
+    s.add(Counter(name=CHANGE_SEQ, value=0))
+    s.add(Counter(name=TICKET_NUMBER, value=1000))
+    s.flush()
+
+
+def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary:
+    """Fill the database with the demo MSP as of `clock.now()`, in one transaction."""
+    if not reset and not is_empty(db):
+        raise DemoError(
+            "the database already holds clients or tickets; use `msp-tui demo --reset` "
+            "to replace everything with demo data"
+        )
+    now = clock.now()
+    with db.session() as s:
+        if reset:
+            wipe(s)
+        cast = _seed_cast(s, now)
+        summary = _seed_tickets(s, cast, now)
+        s.add(AppMeta(key="demo_seeded_at", value=now.isoformat()))
+    return summary
+
+
+# ---------------------------------------------------------------- reference cast
+
+
+@dataclass
+class _Cast:
+    statuses: dict[str, Status]
+    techs: dict[str, Technician]
+    groups: dict[str, TechGroup]
+    clients: list[Client]
+    contacts: dict[int, list[Contact]]
+    assets: dict[int, list[Asset]]
+    subcategories: list[tuple[Category, Category]]  # (parent, sub)
+
+
+def _seed_cast(s: Session, now: datetime) -> _Cast:
+    statuses = {st.key: st for st in s.exec(select(Status)).all() if st.key}
+    calendars: dict[str, BusinessCalendarRow] = {}
+    for name, (tz, always, weekly, country) in data.CALENDARS.items():
+        cal = BusinessCalendarRow(
+            name=name, tz=tz, always_open=always, weekly=weekly, holiday_country=country
+        )
+        s.add(cal)
+        calendars[name] = cal
+    s.flush()
+
+    profiles: dict[str, SlaProfile] = {}
+    for name, (cal_name, description, targets) in data.PROFILES.items():
+        profile = SlaProfile(
+            name=name, description=description, calendar_id=calendars[cal_name].id  # type: ignore[arg-type]
+        )
+        s.add(profile)
+        s.flush()
+        profiles[name] = profile
+        for prio, (response, resolution, update, override) in targets.items():
+            s.add(
+                SlaTarget(
+                    profile_id=profile.id,  # type: ignore[arg-type]
+                    priority=prio,
+                    response=response,
+                    resolution=resolution,
+                    update_interval=update,
+                    calendar_id=calendars[override].id if override else None,
+                )
+            )
+    # Standard clients' clocks also stop while a change waits for their approval.
+    s.add(
+        SlaProfilePauseStatus(
+            profile_id=profiles["Standard"].id,  # type: ignore[arg-type]
+            status_id=statuses["pending_approval"].id,  # type: ignore[arg-type]
+        )
+    )
+
+    subcategories: list[tuple[Category, Category]] = []
+    for parent_name, subs in data.CATEGORIES.items():
+        parent = Category(name=parent_name)
+        s.add(parent)
+        s.flush()
+        for sub_name in subs:
+            sub = Category(name=sub_name, parent_id=parent.id)
+            s.add(sub)
+            subcategories.append((parent, sub))
+
+    techs: dict[str, Technician] = {}
+    for name, email, role, tier, on_call, active, _groups in data.TECHNICIANS:
+        tech = Technician(
+            name=name, email=email, role=role, tier=tier, on_call=on_call, active=active,
+            timezone="America/New_York",
+        )
+        s.add(tech)
+        techs[name] = tech
+    s.flush()
+    groups: dict[str, TechGroup] = {}
+    for group_name, lead in data.GROUPS.items():
+        group = TechGroup(name=group_name, lead_id=techs[lead].id if lead else None)
+        s.add(group)
+        groups[group_name] = group
+    s.flush()
+    for name, *_rest, member_of in data.TECHNICIANS:
+        for group_name in member_of:
+            s.add(GroupMember(group_id=groups[group_name].id, technician_id=techs[name].id))  # type: ignore[arg-type]
+
+    clients: list[Client] = []
+    contacts: dict[int, list[Contact]] = {}
+    assets: dict[int, list[Asset]] = {}
+    for (name, profile_name, billing, vip, portal, domains, people, kit) in data.CLIENTS:
+        client = Client(
+            name=name,
+            sla_profile_id=profiles[profile_name].id if profile_name else None,
+            billing_type=billing,
+            vip=vip,
+            portal_enabled=portal,
+            created_at=now - timedelta(days=400),
+        )
+        s.add(client)
+        s.flush()
+        cid: int = client.id  # type: ignore[assignment]
+        clients.append(client)
+        for domain in domains:
+            s.add(ClientDomain(client_id=cid, domain=domain))
+        contacts[cid] = []
+        for person, local, phone, authorized, terminated in people:
+            contact = Contact(
+                client_id=cid, name=person, email=f"{local}@{domains[0]}", phone=phone,
+                authorized=authorized, terminated=terminated,
+            )
+            s.add(contact)
+            contacts[cid].append(contact)
+            if portal and authorized and not terminated:
+                s.add(PortalLogin(client_id=cid, email=f"{local}@{domains[0]}"))
+        assets[cid] = []
+        for host, upn_local, kind in kit:
+            asset = Asset(
+                client_id=cid, hostname=host,
+                user_upn=f"{upn_local}@{domains[0]}" if upn_local else "", kind=kind,
+            )
+            s.add(asset)
+            assets[cid].append(asset)
+        first = people[0]
+        s.add(
+            EscalationContact(
+                client_id=cid, position=0, name=first[0], phones=[first[2]],
+                emails=[f"{first[1]}@{domains[0]}"],
+                call_windows=[{"days": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00",
+                               "tz": "America/New_York"}],
+            )
+        )
+        if vip or profile_name == "Platinum":
+            s.add(
+                EscalationContact(
+                    client_id=cid, position=1, name=f"{name} IT on-call",
+                    phones=["+1 800 555 0199"], emails=[f"it-oncall@{domains[0]}"],
+                    call_windows=[{"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00",
+                                   "end": "24:00", "tz": "America/New_York"}],
+                )
+            )
+    s.flush()
+    return _Cast(statuses, techs, groups, clients, contacts, assets, subcategories)
+
+
+# ---------------------------------------------------------------- ticket stories
+
+# Final statuses by how old a ticket is; every status appears somewhere.
+_RECENT = [("new", 22), ("in_progress", 30), ("waiting_on_customer", 14), ("escalated", 9),
+           ("info_needed", 6), ("resolved", 12), ("noc_completed", 3)]
+_MIDDLE = [("in_progress", 10), ("waiting_on_customer", 10), ("resolved", 35), ("closed", 40),
+           ("escalated", 5)]
+_OLD = [("closed", 85), ("resolved", 10), ("noc_completed", 5)]
+_IMPLEMENTATION = [("new", 10), ("pending_approval", 30), ("provisioning", 30),
+                   ("completed", 20), ("closed", 10)]
+_PRIORITIES = [(PriorityCode.P1, 5), (PriorityCode.P2, 18), (PriorityCode.P3, 52),
+               (PriorityCode.P4, 25)]
+_GROUP_OF = {
+    "Network & Connectivity": "Network Team",
+    "Cybersecurity Incidents": "Security Team",
+    "Billing & Account Queries": "Account Managers",
+}
+
+
+def _pick(rng: random.Random, weighted: list[tuple[T, int]]) -> T:
+    items, weights = zip(*weighted, strict=True)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _seed_tickets(s: Session, cast: _Cast, now: datetime) -> SeedSummary:
+    rng = random.Random(RANDOM_SEED)
+    members: dict[str, list[Technician]] = {}
+    for group_name, group in cast.groups.items():
+        ids = set(
+            s.execute(
+                sa.select(GroupMember.technician_id).where(GroupMember.group_id == group.id)  # type: ignore[arg-type]
+            ).scalars()
+        )
+        members[group_name] = [t for t in cast.techs.values() if t.id in ids and t.active]
+    messages = 0
+    stories: list[tuple[datetime, int]] = []
+    for i in range(TICKET_COUNT):
+        # Ages skew young: most open work is from the last few days.
+        age = timedelta(hours=rng.expovariate(1 / 120))
+        age = min(age, timedelta(days=45)) + timedelta(minutes=rng.randint(5, 50))
+        stories.append((now - age, i))
+    stories.sort()  # replay in time order, so ticket numbers follow creation time
+    for created, i in stories:
+        messages += _replay_story(s, cast, members, rng, created, now, i)
+    return SeedSummary(
+        clients=len(cast.clients), technicians=len(cast.techs), tickets=TICKET_COUNT,
+        messages=messages,
+    )
+
+
+def _replay_story(
+    s: Session,
+    cast: _Cast,
+    members: dict[str, list[Technician]],
+    rng: random.Random,
+    created: datetime,
+    now: datetime,
+    index: int,
+) -> int:
+    """Play one ticket's life through the services; returns how many messages it has."""
+    age = now - created
+    implementation = rng.random() < 0.08
+    unmatched = not implementation and rng.random() < 0.03
+    client = None if unmatched else rng.choice(cast.clients)
+    parent, sub = rng.choice(cast.subcategories)
+    subject = rng.choice(data.SUBJECTS[sub.name])
+    if implementation:
+        subject = rng.choice(["Onboard new employee", "Deploy new firewall",
+                              "Migrate mailboxes to Microsoft 365", "Set up new branch office"])
+        final = _pick(rng, _IMPLEMENTATION)
+    elif unmatched:
+        final = "new"
+    elif age < timedelta(days=3):
+        final = _pick(rng, _RECENT)
+    elif age < timedelta(days=10):
+        final = _pick(rng, _MIDDLE)
+    else:
+        final = _pick(rng, _OLD)
+    priority = _pick(rng, _PRIORITIES)
+    if parent.name == "Cybersecurity Incidents" and priority == PriorityCode.P4:
+        priority = PriorityCode.P3
+
+    contact = None
+    asset = None
+    if client is not None:
+        people = cast.contacts[client.id]  # type: ignore[index]
+        contact = rng.choice(people)
+        kit = cast.assets[client.id]  # type: ignore[index]
+        asset = rng.choice(kit) if kit and rng.random() < 0.6 else None
+    sender_email = contact.email if contact else f"someone{index}@unknown-{index % 7}.example"
+    sender_name = contact.name if contact else f"Unknown sender {index}"
+    channel = Channel.EMAIL if rng.random() < 0.8 else Channel.PHONE
+    ticket = svc.create_ticket(
+        s,
+        at=created,
+        subject=subject,
+        body=f"Hello,\n\n{subject}. {_detail(rng)}\n\nThanks,\n{sender_name}",
+        channel=channel,
+        priority=priority,
+        client_id=client.id if client else None,
+        contact_id=contact.id if contact else None,
+        asset_id=asset.id if asset else None,
+        category_id=sub.id,
+        ticket_type=TicketType.IMPLEMENTATION if implementation else TicketType.SUPPORT,
+        requester_name=sender_name,
+        requester_email=sender_email,
+        message_id=f"<demo-{index}-0@mail.example>" if channel == Channel.EMAIL else None,
+    )
+    if contact is not None and contact.terminated:
+        ticket.possible_social_engineering = True
+    count = 1
+    if final == "new":
+        return count
+
+    # A timeline of instants between creation and now for the story's steps.
+    span = (now - created).total_seconds()
+    marks = sorted(rng.uniform(0.02, 0.98) * span for _ in range(8))
+    at = [created + timedelta(seconds=m) for m in marks]
+
+    group_name = _GROUP_OF.get(parent.name, "General Support")
+    if priority == PriorityCode.P1 and client is not None and client.vip:
+        group_name = "Senior Tech"
+    tech = rng.choice(members[group_name])
+    actor = svc.Actor.of(tech)
+    svc.assign(s, ticket, technician_id=tech.id, group_id=cast.groups[group_name].id,
+               at=at[0], actor=svc.SYSTEM, reason=f"routed to {group_name}")
+    svc.change_status(s, ticket, "in_progress", at=at[0], actor=actor)
+    svc.add_message(s, ticket, at=at[1], direction=Direction.PUBLIC, actor=actor,
+                    body=f"Hi {sender_name.split()[0]},\n\nThanks for reporting this - "
+                         f"I'm looking into it now.\n\n{tech.name}")
+    count += 1
+    if rng.random() < 0.7:
+        svc.add_message(s, ticket, at=at[2], direction=Direction.INTERNAL, actor=actor,
+                        body=_note(rng))
+        count += 1
+    billable = client is not None and client.billing_type != BillingType.FIXED_MONTHLY
+    for k in range(rng.randint(1, 3)):
+        svc.log_time(s, ticket, technician_id=tech.id, minutes=rng.choice([15, 30, 45, 60, 90]),  # type: ignore[arg-type]
+                     billable=billable, work_date=at[2 + k].date(), at=at[2 + k],
+                     note="Diagnosis and remediation")
+
+    if final in ("waiting_on_customer", "info_needed", "pending_approval"):
+        svc.add_message(s, ticket, at=at[5], direction=Direction.PUBLIC, actor=actor,
+                        body="Could you confirm the details below so we can continue?")
+        svc.change_status(s, ticket, final, at=at[5], actor=actor)
+        return count + 1
+    if final == "escalated":
+        senior = rng.choice(members["Senior Tech"])
+        svc.add_message(s, ticket, at=at[5], direction=Direction.INTERNAL, actor=actor,
+                        body="Escalating: beyond tier 1 scope, see diagnostics above.")
+        svc.assign(s, ticket, technician_id=senior.id, group_id=cast.groups["Senior Tech"].id,
+                   at=at[5], actor=actor, reason="escalated to senior")
+        svc.change_status(s, ticket, "escalated", at=at[5], actor=actor)
+        return count + 1
+    if final in ("in_progress", "provisioning"):
+        if final == "provisioning":
+            svc.change_status(s, ticket, "pending_approval", at=at[3], actor=actor)
+            svc.change_status(s, ticket, "provisioning", at=at[5], actor=actor,
+                              reason="approved by client")
+        if rng.random() < 0.5:
+            svc.add_message(s, ticket, at=at[6], direction=Direction.CUSTOMER,
+                            author_contact_id=contact.id if contact else None,
+                            author_name=sender_name, author_email=sender_email,
+                            body="Any update on this?")
+            count += 1
+        return count
+
+    # Resolved family (resolved / NOC completed / completed), possibly then closed.
+    done = {"closed": "resolved"}.get(final, final)
+    if implementation and final == "closed":
+        done = "completed"
+    svc.add_message(s, ticket, at=at[6], direction=Direction.PUBLIC, actor=actor,
+                    body="This is fixed now. Reply to this message if anything is still wrong.")
+    svc.change_status(s, ticket, done, at=at[6], actor=actor, reason="fixed")
+    count += 1
+    if final == "closed":
+        closed_at = min(at[6] + timedelta(days=3), at[7])
+        svc.change_status(s, ticket, "closed", at=closed_at, actor=svc.SYSTEM,
+                          reason="auto-closed after the resolution grace period")
+    return count
+
+
+_DETAILS = [
+    "It started this morning and affects several people.",
+    "Rebooting did not help.",
+    "We need this working before our client meeting.",
+    "Error code 0x80070005 shows up.",
+    "It happens intermittently, mostly in the afternoon.",
+    "Screenshot attached.",
+]
+_NOTES = [
+    "Checked event logs: repeated auth failures from the user's laptop.",
+    "Remote session: cleared cached credentials, issue persists.",
+    "Vendor case opened, reference VND-4471.",
+    "Ruled out DNS; ping to gateway fine.",
+    "Customer confirmed the issue began after the weekend update.",
+]
+
+
+def _detail(rng: random.Random) -> str:
+    return rng.choice(_DETAILS)
+
+
+def _note(rng: random.Random) -> str:
+    return rng.choice(_NOTES)

@@ -1,0 +1,301 @@
+"""Ticket use cases: every change to a ticket goes through one of these functions.
+
+Each function works inside the caller's session (one transaction, see `Desk` in
+`services/desk.py`), takes the instant it happens at explicitly (so the demo can replay
+history and tests can freeze time), writes the audit trail, and bumps the change
+sequence so other consoles notice. The SLA engine hooks in here, not in screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from msp_tui.engine.vocabulary import (
+    Channel,
+    Direction,
+    PriorityCode,
+    StatusCategory,
+    TicketType,
+)
+from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
+from msp_tui.store.models import AuditEvent, Message, Status, Technician, Ticket, TimeEntry
+
+
+class ServiceError(Exception):
+    """A request the desk refuses; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: a technician, or the system (rules, mail intake, jobs)."""
+
+    name: str
+    technician_id: int | None = None
+
+    @classmethod
+    def of(cls, tech: Technician) -> Actor:
+        return cls(name=tech.name, technician_id=tech.id)
+
+
+SYSTEM = Actor("system")
+
+
+def audit(
+    s: Session,
+    *,
+    at: datetime,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    field: str,
+    old: object,
+    new: object,
+    reason: str = "",
+) -> None:
+    s.add(
+        AuditEvent(
+            at=at,
+            actor_id=actor.technician_id,
+            actor=actor.name,
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+            reason=reason,
+        )
+    )
+
+
+def status_by_key(s: Session, key: str) -> Status:
+    status = s.exec(select(Status).where(Status.key == key)).first()
+    if status is None:
+        raise ServiceError(f"no status with key {key!r}")
+    return status
+
+
+def create_ticket(
+    s: Session,
+    *,
+    at: datetime,
+    subject: str,
+    body: str,
+    channel: Channel,
+    priority: PriorityCode,
+    client_id: int | None,
+    contact_id: int | None = None,
+    asset_id: int | None = None,
+    category_id: int | None = None,
+    ticket_type: TicketType = TicketType.SUPPORT,
+    requester_name: str = "",
+    requester_email: str | None = None,
+    message_id: str | None = None,
+    actor: Actor = SYSTEM,
+) -> Ticket:
+    """Open a ticket with its opening message; unmatched mail gets `client_id=None`."""
+    subject = subject.strip()
+    if not subject:
+        raise ServiceError("a ticket needs a subject")
+    if priority not in PriorityCode.__members__.values():
+        raise ServiceError(f"unknown priority {priority!r}; expected P1, P2, P3 or P4")
+    ticket = Ticket(
+        number=bump_counter(s, TICKET_NUMBER),
+        subject=subject,
+        type=ticket_type,
+        channel=channel,
+        client_id=client_id,
+        contact_id=contact_id,
+        asset_id=asset_id,
+        category_id=category_id,
+        priority=priority,
+        status_id=status_by_key(s, "new").id,  # type: ignore[arg-type]
+        requester_email=requester_email,
+        unmatched_client=client_id is None,
+        created_at=at,
+        updated_at=at,
+    )
+    s.add(ticket)
+    s.flush()
+    s.add(
+        Message(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            direction=Direction.CUSTOMER if actor.technician_id is None else Direction.PUBLIC,
+            channel=channel,
+            author_contact_id=contact_id,
+            author_technician_id=actor.technician_id,
+            author_name=requester_name or actor.name,
+            author_email=requester_email,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            created_at=at,
+        )
+    )
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="created", old=None, new=f"#{ticket.number}")
+    bump_change_seq(s)
+    return ticket
+
+
+def add_message(
+    s: Session,
+    ticket: Ticket,
+    *,
+    at: datetime,
+    direction: Direction,
+    body: str,
+    actor: Actor = SYSTEM,
+    channel: Channel | None = None,
+    author_contact_id: int | None = None,
+    author_name: str = "",
+    author_email: str | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+) -> Message:
+    """Append to the thread: a customer message, our public reply, or an internal note."""
+    if not body.strip():
+        raise ServiceError("an empty message was not added")
+    message = Message(
+        ticket_id=ticket.id,  # type: ignore[arg-type]
+        direction=direction,
+        channel=channel or (Channel.EMAIL if direction != Direction.INTERNAL else Channel.MANUAL),
+        author_technician_id=actor.technician_id if direction != Direction.CUSTOMER else None,
+        author_contact_id=author_contact_id,
+        author_name=author_name or actor.name,
+        author_email=author_email,
+        subject=f"Re: {ticket.subject}",
+        body=body,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        created_at=at,
+    )
+    s.add(message)
+    if direction != Direction.CUSTOMER:
+        ticket.last_tech_activity_at = at
+        if direction == Direction.PUBLIC and ticket.first_response_at is None:
+            ticket.first_response_at = at
+    ticket.updated_at = at
+    s.add(ticket)
+    bump_change_seq(s)
+    return message
+
+
+def change_status(
+    s: Session,
+    ticket: Ticket,
+    status_key: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    reason: str = "",
+) -> Status:
+    """Move a ticket to another status, stamping resolved/closed instants."""
+    new = status_by_key(s, status_key)
+    old = s.get(Status, ticket.status_id)
+    if old is not None and old.id == new.id:
+        return new
+    ticket.status_id = new.id  # type: ignore[assignment]
+    ticket.updated_at = at
+    if actor.technician_id is not None:
+        ticket.last_tech_activity_at = at
+    if new.category == StatusCategory.RESOLVED:
+        ticket.resolved_at = at
+    elif new.category == StatusCategory.CLOSED:
+        ticket.closed_at = at
+        ticket.resolved_at = ticket.resolved_at or at
+    else:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    s.add(ticket)
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="status", old=old.name if old else None, new=new.name, reason=reason)
+    bump_change_seq(s)
+    return new
+
+
+def assign(
+    s: Session,
+    ticket: Ticket,
+    *,
+    technician_id: int | None,
+    group_id: int | None = None,
+    at: datetime,
+    actor: Actor,
+    reason: str = "",
+) -> None:
+    """Give a ticket to a technician (and/or group); None unassigns."""
+    old = ticket.assignee_id
+    ticket.assignee_id = technician_id
+    if group_id is not None:
+        ticket.group_id = group_id
+    ticket.updated_at = at
+    s.add(ticket)
+    if old != technician_id:
+        names = dict(
+            s.execute(
+                sa.select(Technician.id, Technician.name).where(
+                    Technician.id.in_([i for i in (old, technician_id) if i is not None])  # type: ignore[union-attr]
+                )
+            ).all()
+        )
+        audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+              field="assignee", old=names.get(old), new=names.get(technician_id), reason=reason)
+    bump_change_seq(s)
+
+
+def change_priority(
+    s: Session,
+    ticket: Ticket,
+    priority: PriorityCode,
+    *,
+    at: datetime,
+    actor: Actor,
+    reason: str,
+) -> None:
+    """Change priority; a reason is required because SLA targets move with it."""
+    if not reason.strip():
+        raise ServiceError("a priority change needs a reason")
+    if priority not in PriorityCode.__members__.values():
+        raise ServiceError(f"unknown priority {priority!r}; expected P1, P2, P3 or P4")
+    old = ticket.priority
+    if old == priority:
+        return
+    ticket.priority = priority
+    ticket.updated_at = at
+    s.add(ticket)
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="priority", old=old, new=priority, reason=reason)
+    bump_change_seq(s)
+
+
+def log_time(
+    s: Session,
+    ticket: Ticket,
+    *,
+    technician_id: int,
+    minutes: int,
+    billable: bool,
+    work_date: date,
+    at: datetime,
+    note: str = "",
+) -> TimeEntry:
+    if minutes <= 0:
+        raise ServiceError("time entries need a positive number of minutes")
+    entry = TimeEntry(
+        ticket_id=ticket.id,  # type: ignore[arg-type]
+        technician_id=technician_id,
+        work_date=work_date,
+        minutes=minutes,
+        billable=billable,
+        note=note,
+        created_at=at,
+    )
+    s.add(entry)
+    ticket.last_tech_activity_at = at
+    s.add(ticket)
+    bump_change_seq(s)
+    return entry
