@@ -55,6 +55,7 @@ from msp_tui.store.models import (
 T = TypeVar("T")
 RANDOM_SEED = 20261124
 TICKET_COUNT = 320
+AUTO_CLOSE_DAYS = 3  # as config.example.toml's [scheduler] auto_close_days
 # Tables the schema revisions fill for every desk; a demo reset keeps them.
 REFERENCE_TABLES = {Priority.__tablename__, PriorityMatrix.__tablename__, Status.__tablename__}
 
@@ -421,10 +422,13 @@ def _replay_story(
                     body="This is fixed now. Reply to this message if anything is still wrong.")
     svc.change_status(s, ticket, done, at=at[6], actor=actor, reason="fixed")
     count += 1
-    if final == "closed":
-        closed_at = min(at[6] + timedelta(days=3), at[7])
-        svc.change_status(s, ticket, "closed", at=closed_at, actor=svc.SYSTEM,
+    grace = timedelta(days=AUTO_CLOSE_DAYS)
+    if done == "resolved" and at[6] + grace < now:
+        svc.change_status(s, ticket, "closed", at=at[6] + grace, actor=svc.SYSTEM,
                           reason="auto-closed after the resolution grace period")
+    elif final == "closed":
+        svc.change_status(s, ticket, "closed", at=at[7], actor=actor,
+                          reason="customer confirmed the fix")
     return count
 
 

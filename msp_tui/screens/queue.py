@@ -96,7 +96,7 @@ class QueueScreen(Screen[None]):
                     format_age(row.created_at, now),
                     key=str(row.id),
                 )
-        scope = "incl. closed" if self.show_closed else "open"
+        scope = "incl. closed" if self.show_closed else "not closed"
         self.query_one("#summary", Static).update(f" {len(message.rows)} tickets ({scope})")
 
     def action_cursor_down(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import (
@@ -72,7 +71,13 @@ def audit(
 
 
 def status_by_key(s: Session, key: str) -> Status:
-    status = s.exec(select(Status).where(Status.key == key)).first()
+    """Statuses are few and rarely edited: read them once per transaction."""
+    cache: dict[str, Status] | None = s.info.get("msp_tui.statuses")
+    if cache is None:
+        with s.no_autoflush:
+            cache = {st.key: st for st in s.exec(select(Status)).all() if st.key}
+        s.info["msp_tui.statuses"] = cache
+    status = cache.get(key)
     if status is None:
         raise ServiceError(f"no status with key {key!r}")
     return status
@@ -235,16 +240,17 @@ def assign(
     ticket.updated_at = at
     s.add(ticket)
     if old != technician_id:
-        names = dict(
-            s.execute(
-                sa.select(Technician.id, Technician.name).where(
-                    Technician.id.in_([i for i in (old, technician_id) if i is not None])  # type: ignore[union-attr]
-                )
-            ).all()
-        )
         audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
-              field="assignee", old=names.get(old), new=names.get(technician_id), reason=reason)
+              field="assignee", old=_tech_name(s, old), new=_tech_name(s, technician_id),
+              reason=reason)
     bump_change_seq(s)
+
+
+def _tech_name(s: Session, technician_id: int | None) -> str | None:
+    if technician_id is None:
+        return None
+    tech = s.get(Technician, technician_id)  # identity map first: no query when loaded
+    return tech.name if tech else f"technician {technician_id}"
 
 
 def change_priority(

@@ -22,6 +22,7 @@ from msp_tui.store.models import Counter
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CHANGE_SEQ = "change_seq"
 TICKET_NUMBER = "ticket_number"
+_CHANGED = "msp_tui.changed"
 
 
 def url_for(target: str | Path) -> str:
@@ -93,18 +94,34 @@ def bump_counter(session: Session, name: str) -> int:
         .where(Counter.name == name)  # type: ignore[arg-type]
         .values(value=Counter.value + 1)
         .returning(Counter.value)
+        .execution_options(synchronize_session=False)
     )
     value = session.execute(stmt).scalar_one_or_none()
-    if value is None:  # first use of this counter
+    if value is None:  # a counter the schema did not seed
         session.add(Counter(name=name, value=1))
         session.flush()
         return 1
     return int(value)
 
 
-def bump_change_seq(session: Session) -> int:
-    """Every write calls this, so other consoles notice a change by polling one row."""
-    return bump_counter(session, CHANGE_SEQ)
+def bump_change_seq(session: Session) -> None:
+    """Every write calls this, so other consoles notice a change by polling one row.
+
+    The bump itself happens once, just before the transaction commits: one row update
+    per transaction however many writes it made, and never for one that rolls back.
+    """
+    session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_on_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        bump_counter(session, CHANGE_SEQ)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def read_change_seq(session: Session) -> int:

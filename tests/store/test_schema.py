@@ -220,11 +220,22 @@ def test_client_domains_are_unique(empty_db: Database) -> None:
         s.flush()
 
 
-def test_change_sequence_moves_with_each_bump(empty_db: Database) -> None:
+def test_change_sequence_moves_once_per_committed_write(empty_db: Database) -> None:
     with empty_db.session() as s:
         before = read_change_seq(s)
-        assert bump_change_seq(s) == before + 1
-        assert bump_change_seq(s) == before + 2
+    with empty_db.session() as s:
+        bump_change_seq(s)
+        bump_change_seq(s)
+    with empty_db.session() as s:
+        assert read_change_seq(s) == before + 1
+    with empty_db.session() as s:  # a read-only transaction leaves it alone
+        s.exec(select(Status)).all()
+    with pytest.raises(RuntimeError), empty_db.session() as s:  # a rolled-back write too
+        bump_change_seq(s)
+        raise RuntimeError("abort")
+    with empty_db.session() as s:
+        assert read_change_seq(s) == before + 1
+        bump_change_seq(s)
     with empty_db.session() as s:
         assert read_change_seq(s) == before + 2
 
