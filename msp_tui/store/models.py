@@ -378,10 +378,39 @@ class SlaClock(SQLModel, table=True):
     running_since: datetime | None = Field(default=None, sa_column=utc_column())
     started_at: datetime = Field(sa_column=utc_column(nullable=False))
     due_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    # From here on the badge says At Risk (first threshold or near-due margin).
+    at_risk_at: datetime | None = Field(default=None, sa_column=utc_column())
     next_alert_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
     thresholds_reached: list[int] = Field(default_factory=list, sa_column=json_column())
     stopped_at: datetime | None = Field(default=None, sa_column=utc_column())
     breached_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class SlaAlert(SQLModel, table=True):
+    """A threshold crossing, recorded once per (clock, threshold) whatever restarts."""
+
+    __tablename__ = "sla_alert"
+    __table_args__ = (sa.UniqueConstraint("clock_id", "threshold"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clock_id: int = Field(foreign_key="sla_clock.id")
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    threshold: int  # percent; 100 is the breach
+    crossed_at: datetime = Field(sa_column=utc_column(nullable=False))
+    recorded_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    # Set when an escalation rule or notification has acted on it.
+    handled_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Lease(SQLModel, table=True):
+    """Who runs the once-only jobs (tick, mailbox poll); any process may take it when
+    it has expired, so a crashed holder is replaced within one lease period."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    owner: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
 class SlaClockEvent(SQLModel, table=True):
