@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from msp_tui.engine.lifecycle import TransitionError
 from msp_tui.engine.vocabulary import (
     Channel,
     Direction,
@@ -20,8 +21,17 @@ from msp_tui.engine.vocabulary import (
     StatusCategory,
     TicketType,
 )
+from msp_tui.services import sla
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
-from msp_tui.store.models import AuditEvent, Message, Status, Technician, Ticket, TimeEntry
+from msp_tui.store.models import (
+    AuditEvent,
+    Client,
+    Message,
+    Status,
+    Technician,
+    Ticket,
+    TimeEntry,
+)
 
 
 class ServiceError(Exception):
@@ -142,6 +152,7 @@ def create_ticket(
     )
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
           field="created", old=None, new=f"#{ticket.number}")
+    sla.start_clocks(s, ticket, at)
     bump_change_seq(s)
     return ticket
 
@@ -181,8 +192,10 @@ def add_message(
     s.add(message)
     if direction != Direction.CUSTOMER:
         ticket.last_tech_activity_at = at
-        if direction == Direction.PUBLIC and ticket.first_response_at is None:
+    if direction == Direction.PUBLIC:
+        if ticket.first_response_at is None:
             ticket.first_response_at = at
+        sla.on_public_reply(s, ticket, at)
     ticket.updated_at = at
     s.add(ticket)
     bump_change_seq(s)
@@ -198,11 +211,18 @@ def change_status(
     actor: Actor,
     reason: str = "",
 ) -> Status:
-    """Move a ticket to another status, stamping resolved/closed instants."""
+    """Move a ticket to another status: the lifecycle table decides whether it may, and
+    what the move does to the SLA clocks (pause, resume, resolve, reopen, close)."""
     new = status_by_key(s, status_key)
     old = s.get(Status, ticket.status_id)
-    if old is not None and old.id == new.id:
+    if old is None:
+        raise ServiceError(f"ticket #{ticket.number} has an unknown status")
+    if old.id == new.id:
         return new
+    try:
+        sla.on_status_change(s, ticket, old, new, at)
+    except TransitionError as exc:
+        raise ServiceError(f"#{ticket.number}: {exc}") from exc
     ticket.status_id = new.id  # type: ignore[assignment]
     ticket.updated_at = at
     if actor.technician_id is not None:
@@ -217,7 +237,7 @@ def change_status(
         ticket.closed_at = None
     s.add(ticket)
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
-          field="status", old=old.name if old else None, new=new.name, reason=reason)
+          field="status", old=old.name, new=new.name, reason=reason)
     bump_change_seq(s)
     return new
 
@@ -275,6 +295,37 @@ def change_priority(
     s.add(ticket)
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
           field="priority", old=old, new=priority, reason=reason)
+    sla.retarget_ticket(s, ticket, at, f"priority {old} -> {priority}: {reason}")
+    bump_change_seq(s)
+
+
+def match_client(
+    s: Session,
+    ticket: Ticket,
+    client_id: int,
+    *,
+    at: datetime,
+    actor: Actor,
+    contact_id: int | None = None,
+) -> None:
+    """Attach an unmatched ticket to its client; its SLA clocks start now, not at intake."""
+    client = s.get(Client, client_id)
+    if client is None:
+        raise ServiceError(f"no client with id {client_id}")
+    if ticket.client_id == client_id:
+        return
+    old = s.get(Client, ticket.client_id) if ticket.client_id else None
+    ticket.client_id = client_id
+    ticket.contact_id = contact_id
+    ticket.unmatched_client = False
+    ticket.updated_at = at
+    s.add(ticket)
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="client", old=old.name if old else None, new=client.name)
+    if old is None:
+        sla.start_clocks(s, ticket, at)
+    else:
+        sla.retarget_ticket(s, ticket, at, f"client changed to {client.name}")
     bump_change_seq(s)
 
 
