@@ -1,0 +1,414 @@
+"""Ticket services drive the SLA clocks: persisted state, events, ticket copies, tick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from msp_tui.engine.clock import FixedClock
+from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
+from msp_tui.services import sla
+from msp_tui.services import tickets as svc
+from msp_tui.services.calendars import load_calendar
+from msp_tui.services.tick import TICK_LEASE, acquire_lease, tick
+from msp_tui.store.db import Database
+from msp_tui.store.models import (
+    BusinessCalendarRow,
+    Client,
+    SlaAlert,
+    SlaClock,
+    SlaClockEvent,
+    SlaProfile,
+    SlaProfilePauseStatus,
+    SlaTarget,
+    Status,
+    Technician,
+    Ticket,
+)
+
+NY = ZoneInfo("America/New_York")
+MON = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
+TECH = svc.Actor("Tess", None)
+
+
+def ny(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NY)  # type: ignore[misc]
+
+
+@dataclass
+class Desk:
+    db: Database
+    client_id: int
+    bare_client_id: int
+    profile_id: int
+    calendar_id: int
+    tech: svc.Actor
+
+
+@pytest.fixture
+def desk(empty_db: Database) -> Desk:
+    with empty_db.session() as s:
+        cal = BusinessCalendarRow(
+            name="BH",
+            tz="America/New_York",
+            weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
+        )
+        always = BusinessCalendarRow(name="24/7", tz="America/New_York", always_open=True)
+        s.add_all([cal, always])
+        s.flush()
+        profile = SlaProfile(name="Gold", calendar_id=cal.id)
+        s.add(profile)
+        s.flush()
+        s.add_all(
+            [
+                SlaTarget(
+                    profile_id=profile.id,
+                    priority="P1",
+                    response="30m",
+                    resolution="4h",
+                    update_interval="1h",
+                    calendar_id=always.id,
+                ),
+                SlaTarget(
+                    profile_id=profile.id,
+                    priority="P2",
+                    response="1h",
+                    resolution="8h",
+                    update_interval="2h",
+                ),
+                SlaTarget(profile_id=profile.id, priority="P3", response="4h", resolution="2bd"),
+                SlaTarget(profile_id=profile.id, priority="P4", response="nbd", resolution="5bd"),
+            ]
+        )
+        pending = s.exec(select(Status).where(Status.key == "pending_approval")).one()
+        s.add(SlaProfilePauseStatus(profile_id=profile.id, status_id=pending.id))
+        client = Client(
+            name="Acme", sla_profile_id=profile.id, billing_type="hybrid", created_at=MON
+        )
+        bare = Client(name="No Contract", billing_type="hybrid", created_at=MON)
+        tech = Technician(name="Tess", email="tess@x.example", role="technician", tier="tier1")
+        s.add_all([client, bare, tech])
+        s.flush()
+        return Desk(empty_db, client.id, bare.id, profile.id, cal.id, svc.Actor("Tess", tech.id))  # type: ignore[arg-type]
+
+
+def _new(
+    s: Session,
+    d: Desk,
+    *,
+    at: datetime = MON,
+    priority: PriorityCode = PriorityCode.P3,
+    client: int | None = -1,
+) -> Ticket:
+    return svc.create_ticket(
+        s,
+        at=at,
+        subject="Printer offline",
+        body="It is offline",
+        channel=Channel.EMAIL,
+        priority=priority,
+        client_id=d.client_id if client == -1 else client,
+    )
+
+
+def _clocks(s: Session, ticket: Ticket) -> dict[str, SlaClock]:
+    """The newest clock of each kind."""
+    out: dict[str, SlaClock] = {}
+    for c in s.exec(select(SlaClock).where(SlaClock.ticket_id == ticket.id).order_by(SlaClock.id)):
+        out[c.kind] = c
+    return out
+
+
+def _events(s: Session, ticket: Ticket) -> list[tuple[str, str]]:
+    rows = s.exec(
+        select(SlaClock.kind, SlaClockEvent.event)
+        .join(SlaClock, SlaClock.id == SlaClockEvent.clock_id)
+        .where(SlaClockEvent.ticket_id == ticket.id)
+        .order_by(SlaClockEvent.id)
+    ).all()
+    return [(k, e) for k, e in rows]
+
+
+def test_create_starts_response_and_resolution(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        c = _clocks(s, t)
+        assert set(c) == {"response", "resolution"}
+        assert c["response"].due_at == ny(2026, 11, 23, 14, 0)
+        assert c["resolution"].target_seconds == 16 * 3600  # 2bd of an 8 h day
+        assert c["resolution"].due_at == ny(2026, 11, 25, 10, 0)  # 7 h Mon, 8 Tue, 1 Wed
+        assert t.next_due_at == ny(2026, 11, 23, 14, 0) and t.sla_profile_id == desk.profile_id
+        assert _events(s, t) == [("response", "started"), ("resolution", "started")]
+
+
+def test_priority_calendar_override(desk: Desk) -> None:
+    with desk.db.session() as s:
+        sat = ny(2026, 11, 28, 10, 0)
+        t = _new(s, desk, at=sat, priority=PriorityCode.P1)
+        c = _clocks(s, t)
+        assert c["response"].due_at == sat + timedelta(minutes=30)  # 24/7 for P1
+
+
+def test_unmatched_and_no_profile_tickets_have_no_clock_until_matched(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk, client=None)
+        bare = _new(s, desk, client=desk.bare_client_id)
+        assert t.unmatched_client and _clocks(s, t) == {} and _clocks(s, bare) == {}
+        assert t.next_due_at is None
+        later = MON + timedelta(hours=2)
+        svc.match_client(s, t, desk.client_id, at=later, actor=desk.tech)
+        c = _clocks(s, t)
+        assert not t.unmatched_client
+        assert c["response"].started_at == later  # from the match, not from intake
+        assert c["response"].due_at == later + timedelta(hours=4)
+
+
+def test_reply_meets_response_and_runs_update_instances(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk, priority=PriorityCode.P2)
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=20),
+            direction=Direction.PUBLIC,
+            body="On it",
+            actor=desk.tech,
+        )
+        c = _clocks(s, t)
+        assert c["response"].state == "met"
+        first_update = c["update"]
+        assert first_update.state == "running"
+        assert first_update.due_at == MON + timedelta(minutes=20, hours=2)
+        # a customer message does not move the update clock
+        svc.add_message(
+            s, t, at=MON + timedelta(minutes=50), direction=Direction.CUSTOMER, body="Any news?"
+        )
+        assert _clocks(s, t)["update"].id == first_update.id
+        # an internal note does not either
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=55),
+            direction=Direction.INTERNAL,
+            body="checking logs",
+            actor=desk.tech,
+        )
+        assert _clocks(s, t)["update"].id == first_update.id
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(hours=1),
+            direction=Direction.PUBLIC,
+            body="Update: replaced toner",
+            actor=desk.tech,
+        )
+        c = _clocks(s, t)
+        assert s.get(SlaClock, first_update.id).state == "met"
+        assert c["update"].id != first_update.id and c["update"].state == "running"
+        assert c["update"].due_at == MON + timedelta(hours=3)
+
+
+def test_late_reply_is_stopped_late(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.add_message(
+            s,
+            t,
+            at=ny(2026, 11, 23, 15, 0),
+            direction=Direction.PUBLIC,
+            body="Sorry for the wait",
+            actor=desk.tech,
+        )
+        r = _clocks(s, t)["response"]
+        assert r.state == "breached" and r.breached_at == ny(2026, 11, 23, 14, 0, 1)
+        assert t.sla_breached
+
+
+def test_waiting_on_customer_pauses_across_a_weekend(desk: Desk) -> None:
+    with desk.db.session() as s:
+        fri = ny(2026, 11, 27, 9, 0)
+        t = _new(s, desk, at=fri)
+        svc.add_message(
+            s,
+            t,
+            at=fri + timedelta(hours=1),
+            direction=Direction.PUBLIC,
+            body="Which printer?",
+            actor=desk.tech,
+        )
+        svc.change_status(s, t, "waiting_on_customer", at=ny(2026, 11, 27, 13, 0), actor=desk.tech)
+        res = _clocks(s, t)["resolution"]
+        assert res.state == "paused" and res.consumed_seconds == 4 * 3600 and res.due_at is None
+        assert t.next_due_at is None  # nothing running
+        svc.change_status(s, t, "in_progress", at=ny(2026, 11, 30, 10, 0), actor=desk.tech)
+        res = _clocks(s, t)["resolution"]
+        assert res.state == "running"
+        assert res.due_at == ny(2026, 12, 1, 14, 0)  # 12 h left: 7 Mon + 5 Tue
+        assert t.next_due_at == res.due_at
+        kinds = _events(s, t)
+        assert ("resolution", "paused") in kinds and ("resolution", "resumed") in kinds
+
+
+def test_profile_pause_status(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.change_status(s, t, "in_progress", at=MON + timedelta(minutes=5), actor=desk.tech)
+        svc.change_status(s, t, "pending_approval", at=MON + timedelta(hours=1), actor=desk.tech)
+        assert _clocks(s, t)["resolution"].state == "paused"
+        svc.change_status(s, t, "provisioning", at=MON + timedelta(hours=3), actor=desk.tech)
+        assert _clocks(s, t)["resolution"].state == "running"
+
+
+def test_resolve_reopen_and_close(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=10),
+            direction=Direction.PUBLIC,
+            body="Fixed",
+            actor=desk.tech,
+        )
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=3), actor=desk.tech)
+        res = _clocks(s, t)["resolution"]
+        assert res.state == "met" and res.consumed_seconds == 3 * 3600
+        assert t.resolved_at == MON + timedelta(hours=3) and t.next_due_at is None
+        svc.change_status(s, t, "in_progress", at=ny(2026, 11, 24, 9, 0), actor=desk.tech)
+        again = _clocks(s, t)["resolution"]
+        assert again.id == res.id and again.state == "running"  # the same KPI instance
+        assert again.due_at == ny(2026, 11, 25, 14, 0)  # 13 h left: 8 Tue + 5 Wed
+        assert t.resolved_at is None
+        svc.change_status(s, t, "closed", at=ny(2026, 11, 24, 12, 0), actor=desk.tech)
+        states = {c.kind: c.state for c in _clocks(s, t).values()}
+        assert states == {"response": "met", "resolution": "met", "update": "cancelled"} or (
+            states["resolution"] == "met" and states["response"] == "met"
+        )
+        with pytest.raises(svc.ServiceError, match="closed"):
+            svc.change_status(s, t, "in_progress", at=ny(2026, 11, 24, 13, 0), actor=desk.tech)
+
+
+def test_resolving_without_a_reply_stops_the_response_clock_too(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        assert {c.state for c in _clocks(s, t).values()} == {"met"}
+
+
+@pytest.mark.parametrize(
+    ("new", "expect_due"),
+    [
+        (PriorityCode.P2, ny(2026, 11, 23, 12, 0)),  # upgrade: 1 h target, 30 min used
+        (PriorityCode.P4, ny(2026, 11, 24, 17, 0)),  # downgrade: until the next day's close
+    ],
+)
+def test_priority_change_cancels_and_reopens_kpi_instances(
+    desk: Desk, new: PriorityCode, expect_due: datetime
+) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)  # P3: response 4 h
+        at = MON + timedelta(minutes=30)
+        if new == PriorityCode.P2:
+            at = ny(2026, 11, 23, 11, 30)
+            # 1.5 h used of a 1 h target -> already over: due at once
+            expect_due = at
+        svc.change_priority(s, t, new, at=at, actor=desk.tech, reason="customer called")
+        rows = s.exec(
+            select(SlaClock)
+            .where(SlaClock.ticket_id == t.id, SlaClock.kind == "response")
+            .order_by(SlaClock.id)
+        ).all()
+        assert [r.state for r in rows] == ["cancelled", "running"]
+        assert rows[1].consumed_seconds == rows[0].consumed_seconds
+        assert rows[1].started_at == MON
+        assert rows[1].due_at == expect_due
+        assert ("response", "cancelled") in _events(s, t)
+        assert ("response", "retargeted") in _events(s, t)
+        with pytest.raises(svc.ServiceError, match="reason"):
+            svc.change_priority(s, t, PriorityCode.P1, at=at, actor=desk.tech, reason=" ")
+
+
+def test_calendar_edit_recalculates_running_clocks_and_what_if_rolls_back(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        tid = t.id
+    noon = ny(2026, 11, 23, 12, 0)
+
+    def extend_hours(s: Session) -> list[sla.DueShift]:
+        row = s.get(BusinessCalendarRow, desk.calendar_id)
+        old = {desk.calendar_id: load_calendar(s, desk.calendar_id)}
+        row.weekly = {str(d): [["09:00", "19:00"]] for d in range(5)}
+        s.add(row)
+        s.flush()
+        s.info.pop("msp_tui.calendars", None)
+        return sla.recalculate_clocks(
+            s, at=noon, calendar_ids=[desk.calendar_id], old_calendars=old
+        )
+
+    # what-if: same function, transaction rolled back
+    with desk.db.engine.connect() as conn:
+        trans = conn.begin()
+        with Session(bind=conn) as s:
+            preview = extend_hours(s)
+        trans.rollback()
+    by_kind = {sh.clock_id: sh for sh in preview}
+    assert len(preview) == 2
+    with desk.db.session() as s:
+        resp = _clocks(s, s.get(Ticket, tid))["response"]
+        assert resp.due_at == ny(2026, 11, 23, 14, 0)  # unchanged: it was only a preview
+        assert by_kind[resp.id].after == ny(2026, 11, 23, 14, 0)  # 2 h used, 2 h left at noon
+        res_shift = by_kind[_clocks(s, s.get(Ticket, tid))["resolution"].id]
+        # 2bd target now is 20 h (two 10 h days); 2 h used, 18 h left from noon:
+        # 7 h Mon, 10 h Tue, 1 h Wed
+        assert res_shift.after == ny(2026, 11, 25, 10, 0)
+    with desk.db.session() as s:
+        shifts = extend_hours(s)
+        assert [x.after for x in shifts] == [x.after for x in preview]
+        events = s.exec(select(SlaClockEvent.event).where(SlaClockEvent.ticket_id == tid)).all()
+        assert events.count("recalculated") == 2
+
+
+def test_tick_records_each_crossing_once_and_marks_breaches(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        tid = t.id
+    clock = FixedClock(ny(2026, 11, 23, 13, 5))
+    first = tick(desk.db, clock, owner="console-1")
+    assert first.ran and [(c.kind, c.percent) for c in first.crossings] == [("response", 75)]
+    assert tick(desk.db, clock, owner="console-1").crossings == []  # nothing new
+    clock.set(ny(2026, 11, 23, 14, 30))
+    second = tick(desk.db, clock, owner="console-1")
+    assert [(c.kind, c.percent, c.breach) for c in second.crossings] == [
+        ("response", 90, False),
+        ("response", 100, True),
+    ]
+    with desk.db.session() as s:
+        t = s.get(Ticket, tid)
+        assert t.sla_breached
+        alerts = s.exec(select(SlaAlert.threshold).where(SlaAlert.ticket_id == tid)).all()
+        assert sorted(alerts) == [75, 90, 100]
+        assert ("response", "breached") in _events(s, t)
+        # a restart that forgot the clock's progress still cannot repeat an alert
+        s.execute(
+            sa.update(SlaClock).values(
+                thresholds_reached=[], breached_at=None, next_alert_at=ny(2026, 11, 23, 13, 0)
+            )
+        )
+    again = tick(desk.db, clock, owner="console-1")
+    assert again.crossings == []
+
+
+def test_only_the_lease_holder_ticks(desk: Desk) -> None:
+    clock = FixedClock(MON)
+    assert tick(desk.db, clock, owner="a").ran
+    assert not tick(desk.db, clock, owner="b").ran
+    clock.advance(seconds=61)  # a's lease expired: b may take over
+    assert tick(desk.db, clock, owner="b").ran
+    assert not tick(desk.db, clock, owner="a").ran
+    with desk.db.session() as s:
+        assert acquire_lease(s, TICK_LEASE, "b", clock.now(), timedelta(seconds=60))
