@@ -249,14 +249,20 @@ def _seed_cast(s: Session, now: datetime) -> _Cast:
 
 # ---------------------------------------------------------------- ticket stories
 
-# Final statuses by how old a ticket is; every status appears somewhere.
-_RECENT = [("new", 22), ("in_progress", 30), ("waiting_on_customer", 14), ("escalated", 9),
-           ("info_needed", 6), ("resolved", 12), ("noc_completed", 3)]
-_MIDDLE = [("in_progress", 10), ("waiting_on_customer", 10), ("resolved", 35), ("closed", 40),
-           ("escalated", 5)]
-_OLD = [("closed", 85), ("resolved", 10), ("noc_completed", 5)]
-_IMPLEMENTATION = [("new", 10), ("pending_approval", 30), ("provisioning", 30),
-                   ("completed", 20), ("closed", 10)]
+# How the demo's tickets end up (weights), and how old each kind is (hours, min-max):
+# a believable desk, mostly on time, with a few late answers and overdue tickets.
+_OUTCOMES: list[tuple[str, int]] = [
+    ("closed", 44), ("resolved", 10), ("noc_completed", 3), ("new", 7), ("in_progress", 13),
+    ("waiting_on_customer", 8), ("escalated", 4), ("info_needed", 3), ("unmatched", 3),
+    ("pending_approval", 2), ("provisioning", 2), ("completed", 1),
+]
+_AGE_HOURS: dict[str, tuple[float, float]] = {
+    "new": (0.1, 1.5), "unmatched": (0.2, 30), "in_progress": (0.5, 30), "escalated": (1, 30),
+    "waiting_on_customer": (2, 120), "info_needed": (2, 72), "pending_approval": (4, 96),
+    "provisioning": (4, 60), "resolved": (3, 70), "noc_completed": (3, 70),
+    "completed": (24, 70), "closed": (75, 45 * 24),
+}
+_IMPLEMENTATION_OUTCOMES = {"pending_approval", "provisioning", "completed"}
 _PRIORITIES = [(PriorityCode.P1, 5), (PriorityCode.P2, 18), (PriorityCode.P3, 52),
                (PriorityCode.P4, 25)]
 _GROUP_OF = {
@@ -282,15 +288,14 @@ def _seed_tickets(s: Session, cast: _Cast, now: datetime) -> SeedSummary:
         )
         members[group_name] = [t for t in cast.techs.values() if t.id in ids and t.active]
     messages = 0
-    stories: list[tuple[datetime, int]] = []
+    stories: list[tuple[datetime, int, str]] = []
     for i in range(TICKET_COUNT):
-        # Ages skew young: most open work is from the last few days.
-        age = timedelta(hours=rng.expovariate(1 / 120))
-        age = min(age, timedelta(days=45)) + timedelta(minutes=rng.randint(5, 50))
-        stories.append((now - age, i))
+        outcome = _pick(rng, _OUTCOMES)
+        low, high = _AGE_HOURS[outcome]
+        stories.append((now - timedelta(hours=rng.uniform(low, high)), i, outcome))
     stories.sort()  # replay in time order, so ticket numbers follow creation time
-    for created, i in stories:
-        messages += _replay_story(s, cast, members, rng, created, now, i)
+    for created, i, outcome in stories:
+        messages += _replay_story(s, cast, members, rng, created, now, i, outcome)
     return SeedSummary(
         clients=len(cast.clients), technicians=len(cast.techs), tickets=TICKET_COUNT,
         messages=messages,
@@ -305,26 +310,20 @@ def _replay_story(
     created: datetime,
     now: datetime,
     index: int,
+    outcome: str,
 ) -> int:
     """Play one ticket's life through the services; returns how many messages it has."""
-    age = now - created
-    implementation = rng.random() < 0.08
-    unmatched = not implementation and rng.random() < 0.03
+    implementation = outcome in _IMPLEMENTATION_OUTCOMES or (
+        outcome == "closed" and rng.random() < 0.05
+    )
+    unmatched = outcome == "unmatched"
+    final = "new" if unmatched else outcome
     client = None if unmatched else rng.choice(cast.clients)
     parent, sub = rng.choice(cast.subcategories)
     subject = rng.choice(data.SUBJECTS[sub.name])
     if implementation:
         subject = rng.choice(["Onboard new employee", "Deploy new firewall",
                               "Migrate mailboxes to Microsoft 365", "Set up new branch office"])
-        final = _pick(rng, _IMPLEMENTATION)
-    elif unmatched:
-        final = "new"
-    elif age < timedelta(days=3):
-        final = _pick(rng, _RECENT)
-    elif age < timedelta(days=10):
-        final = _pick(rng, _MIDDLE)
-    else:
-        final = _pick(rng, _OLD)
     priority = _pick(rng, _PRIORITIES)
     if parent.name == "Cybersecurity Incidents" and priority == PriorityCode.P4:
         priority = PriorityCode.P3
@@ -361,10 +360,18 @@ def _replay_story(
     if final == "new":
         return count
 
-    # A timeline of instants between creation and now for the story's steps.
+    # The story's instants: a first reply within minutes (now and then hours late),
+    # then the rest of the work spread over the ticket's life so far.
     span = (now - created).total_seconds()
-    marks = sorted(rng.uniform(0.02, 0.98) * span for _ in range(8))
-    at = [created + timedelta(seconds=m) for m in marks]
+    slow = rng.random() < 0.1
+    first = min(rng.expovariate(1 / (5 * 3600 if slow else 900)) + 60, span * 0.3)
+    end = span * 0.97
+    if final in ("resolved", "noc_completed", "completed", "closed"):
+        # fixed within hours as a rule, within days for the odd hard one
+        work = rng.expovariate(1 / (30 * 3600 if rng.random() < 0.08 else 5 * 3600))
+        end = min(end, first + 600 + work)
+    rest = sorted(rng.uniform(first, end) for _ in range(6))
+    at = [created + timedelta(seconds=x) for x in [first * 0.6, first, *rest]]
 
     group_name = _GROUP_OF.get(parent.name, "General Support")
     if priority == PriorityCode.P1 and client is not None and client.vip:

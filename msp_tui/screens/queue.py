@@ -15,10 +15,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from msp_tui.engine.badges import badge_for
 from msp_tui.services.desk import Desk
 from msp_tui.store.queries import TicketRow
+from msp_tui.widgets.sla_badge import badge_text, countdown_text
 
-COLUMNS = ("#", "Client", "Subject", "Pri", "Status", "Assignee", "Age")
+COLUMNS = ("#", "SLA", "Due in", "Client", "Subject", "Pri", "Status", "Assignee", "Age")
 
 
 def format_age(created: datetime, now: datetime) -> str:
@@ -61,7 +63,7 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="summary")
-        table: DataTable[str] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table: DataTable[object] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Footer()
@@ -86,8 +88,11 @@ class QueueScreen(Screen[None]):
         with self.app.batch_update():
             table.clear()
             for row in message.rows:
+                sla = badge_for(row.clocks, now)
                 table.add_row(
                     str(row.number),
+                    badge_text(sla),
+                    countdown_text(sla),
                     row.client or "⚠ unmatched",
                     row.subject,
                     row.priority,

@@ -21,7 +21,7 @@ from msp_tui.engine.business_hours import BusinessCalendar
 from msp_tui.engine.lifecycle import ClockEffect, effective_category, transition
 from msp_tui.engine.targets import parse_target
 from msp_tui.engine.vocabulary import ClockKind, ClockState
-from msp_tui.services.calendars import load_calendar
+from msp_tui.services.calendars import forget_calendars, load_calendar
 from msp_tui.store.models import (
     Client,
     SlaClock,
@@ -34,6 +34,7 @@ from msp_tui.store.models import (
 )
 
 ACTIVE_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value)
+_RULES = "msp_tui.sla_rules"
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,24 @@ class Rules:
 
 
 def rules_for(s: Session, profile_id: int | None, priority: str) -> Rules | None:
+    """The profile's rules for a priority, read once per transaction (see forget_rules)."""
     if profile_id is None:
         return None
+    cache: dict[tuple[int, str], Rules | None] = s.info.setdefault(_RULES, {})
+    key = (profile_id, priority)
+    if key not in cache:
+        with s.no_autoflush:
+            cache[key] = _load_rules(s, profile_id, priority)
+    return cache[key]
+
+
+def forget_rules(s: Session) -> None:
+    """After editing profiles, targets or calendars inside a transaction."""
+    s.info.pop(_RULES, None)
+    forget_calendars(s)
+
+
+def _load_rules(s: Session, profile_id: int, priority: str) -> Rules | None:
     profile = s.get(SlaProfile, profile_id)
     if profile is None:
         return None

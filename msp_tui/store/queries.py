@@ -6,15 +6,26 @@ they get these plain dataclasses, built in one query per view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from msp_tui.engine.vocabulary import StatusCategory
-from msp_tui.store.models import Client, Priority, Status, Technician, Ticket
+from msp_tui.engine.vocabulary import ClockState, StatusCategory
+from msp_tui.store.models import Client, Priority, SlaClock, Status, Technician, Ticket
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    """The instants a badge needs (see engine.badges)."""
+
+    kind: str
+    state: str
+    due_at: datetime | None
+    at_risk_at: datetime | None
+    breached_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class TicketRow:
     next_due_at: datetime | None
     unmatched_client: bool
     sla_breached: bool
+    clocks: tuple[ClockRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,31 @@ def queue_rows(
         Priority.rank,
         Ticket.created_at,
     ).limit(limit)
-    return [TicketRow(*row) for row in session.execute(stmt).all()]
+    rows = [TicketRow(*row) for row in session.execute(stmt).all()]
+    clocks = clocks_by_ticket(session, [r.id for r in rows])
+    return [replace(r, clocks=clocks.get(r.id, ())) for r in rows]
+
+
+def clocks_by_ticket(session: Session, ticket_ids: list[int]) -> dict[int, tuple[ClockRow, ...]]:
+    """Every non-cancelled clock of the given tickets, in one query."""
+    out: dict[int, list[ClockRow]] = {}
+    for start in range(0, len(ticket_ids), 900):  # stay under SQLite's parameter limit
+        chunk = ticket_ids[start : start + 900]
+        stmt = (
+            sa.select(
+                SlaClock.ticket_id,
+                SlaClock.kind,
+                SlaClock.state,
+                SlaClock.due_at,
+                SlaClock.at_risk_at,
+                SlaClock.breached_at,
+            )
+            .where(SlaClock.ticket_id.in_(chunk), SlaClock.state != ClockState.CANCELLED)  # type: ignore[attr-defined]
+            .order_by(SlaClock.id)
+        )
+        for ticket_id, *rest in session.execute(stmt).all():
+            out.setdefault(ticket_id, []).append(ClockRow(*rest))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def technician_by_email(session: Session, email: str) -> TechnicianView | None:

@@ -345,7 +345,7 @@ def test_calendar_edit_recalculates_running_clocks_and_what_if_rolls_back(desk: 
         row.weekly = {str(d): [["09:00", "19:00"]] for d in range(5)}
         s.add(row)
         s.flush()
-        s.info.pop("msp_tui.calendars", None)
+        sla.forget_rules(s)
         return sla.recalculate_clocks(
             s, at=noon, calendar_ids=[desk.calendar_id], old_calendars=old
         )
