@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--reset", action="store_true", help="delete all data first, then seed the demo"
     )
+    commands.add_parser(
+        "worker",
+        help="run the background jobs (SLA tick) without a console, until interrupted",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="upgrade the schema to this version (keeps data)")
@@ -68,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(url, reset=args.reset)
         if args.command == "db":
             return _db(url, args.db_command)
+        if args.command == "worker":
+            return _worker(url, config)
         return _run(url, config)
     except (ConfigError, SchemaError, DemoError) as exc:
         return _fail(str(exc))
@@ -128,6 +134,9 @@ def _run(url: str, config: Config) -> int:
         notes.append("First start: seeded the demo MSP. `msp-tui demo --reset` starts it over.")
     if report.upgraded_from:
         notes.append(f"Upgraded the database schema {report.upgraded_from} -> {report.schema}.")
+    from msp_tui.jobs import scheduler
+
+    jobs = scheduler.background(desk.db, desk.clock, config.scheduler)
     try:
         MspApp(
             desk,
@@ -137,6 +146,26 @@ def _run(url: str, config: Config) -> int:
             refresh_seconds=config.ui.refresh_seconds,
             startup_notes=notes,
         ).run()
+    finally:
+        jobs.shutdown(wait=False)
+        desk.close()
+    return 0
+
+
+def _worker(url: str, config: Config) -> int:
+    import logging
+
+    from msp_tui.jobs import scheduler
+    from msp_tui.services.desk import Desk
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    desk, report = Desk.open(url, seed_demo_if_empty=False)
+    print(f"msp-tui worker on schema {report.schema}; Ctrl-C to stop", flush=True)
+    jobs = scheduler.blocking(desk.db, desk.clock, config.scheduler)
+    try:
+        jobs.start()
+    except KeyboardInterrupt:
+        pass
     finally:
         desk.close()
     return 0
