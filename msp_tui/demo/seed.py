@@ -257,9 +257,9 @@ _OUTCOMES: list[tuple[str, int]] = [
     ("pending_approval", 2), ("provisioning", 2), ("completed", 1),
 ]
 _AGE_HOURS: dict[str, tuple[float, float]] = {
-    "new": (0.1, 1.5), "unmatched": (0.2, 30), "in_progress": (0.5, 30), "escalated": (1, 30),
+    "new": (0.1, 1.2), "unmatched": (0.2, 30), "in_progress": (0.5, 14), "escalated": (1, 20),
     "waiting_on_customer": (2, 120), "info_needed": (2, 72), "pending_approval": (4, 96),
-    "provisioning": (4, 60), "resolved": (3, 70), "noc_completed": (3, 70),
+    "provisioning": (4, 30), "resolved": (3, 70), "noc_completed": (3, 70),
     "completed": (24, 70), "closed": (75, 45 * 24),
 }
 _IMPLEMENTATION_OUTCOMES = {"pending_approval", "provisioning", "completed"}

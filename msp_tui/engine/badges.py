@@ -94,7 +94,8 @@ def format_countdown(remaining: timedelta | None) -> str:
         return ""
     seconds = int(remaining.total_seconds())
     sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
+    # Overdue rounds away from zero, so a breach is never shown as "-0m".
+    seconds = -(seconds // 60) * 60 if seconds < 0 else seconds
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

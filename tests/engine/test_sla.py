@@ -264,6 +264,8 @@ def test_countdown_format() -> None:
     assert format_countdown(timedelta(hours=3, minutes=5)) == "3h05m"
     assert format_countdown(timedelta(days=2, hours=4)) == "2d04h"
     assert format_countdown(-timedelta(minutes=15)) == "-15m"
+    assert format_countdown(-timedelta(seconds=20)) == "-1m"  # never "-0m"
+    assert format_countdown(-timedelta(hours=2, seconds=1)) == "-2h01m"
 
 
 # ---------------------------------------------------------------- lifecycle
