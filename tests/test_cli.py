@@ -76,7 +76,7 @@ def test_config_errors_are_one_clear_message(
 ) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text(content)
-    code, out, err = run(capsys, "--config", str(cfg), "db", "status")
+    code, _out, err = run(capsys, "--config", str(cfg), "db", "status")
     assert code == 2
     assert err.startswith("msp-tui: error: ") and str(cfg) in err and expected in err
     assert "Traceback" not in err
