@@ -7,10 +7,17 @@ UI thread, worker threads and the scheduler never share one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
 
 from msp_tui.engine.clock import Clock, SystemClock
+from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
+from msp_tui.services import tickets
+from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, read_change_seq
+from msp_tui.store.models import Ticket
 from msp_tui.store.queries import TechnicianView, TicketRow, queue_rows, technician_by_email
 
 
@@ -72,3 +79,106 @@ class Desk:
     def change_seq(self) -> int:
         with self.db.session() as s:
             return read_change_seq(s)
+
+    # ------------------------------------------------------------ writes (one transaction each)
+
+    def actor(self) -> Actor:
+        """Who "me" is for audit purposes; the system when no technician is configured."""
+        me = self.me()
+        return Actor(me.name, me.id) if me else SYSTEM
+
+    def _ticket(self, s: Session, ticket_id: int) -> Ticket:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise ServiceError(f"no ticket with id {ticket_id}")
+        return ticket
+
+    def create_ticket(
+        self,
+        *,
+        subject: str,
+        body: str,
+        priority: PriorityCode,
+        client_id: int | None,
+        channel: Channel = Channel.MANUAL,
+        **details: Any,
+    ) -> int:
+        """Open a ticket by hand (or for an intake channel); returns its id."""
+        with self.db.session() as s:
+            ticket = tickets.create_ticket(
+                s,
+                at=self.clock.now(),
+                subject=subject,
+                body=body,
+                priority=priority,
+                client_id=client_id,
+                channel=channel,
+                actor=self.actor(),
+                **details,
+            )
+            return ticket.id  # type: ignore[return-value]
+
+    def reply(self, ticket_id: int, body: str) -> None:
+        """A public reply to the customer (stops the response clock, meets the update one)."""
+        self._message(ticket_id, body, Direction.PUBLIC)
+
+    def note(self, ticket_id: int, body: str) -> None:
+        """An internal note: no SLA effect, never sent."""
+        self._message(ticket_id, body, Direction.INTERNAL)
+
+    def _message(self, ticket_id: int, body: str, direction: Direction) -> None:
+        with self.db.session() as s:
+            tickets.add_message(
+                s,
+                self._ticket(s, ticket_id),
+                at=self.clock.now(),
+                direction=direction,
+                body=body,
+                actor=self.actor(),
+            )
+
+    def change_status(self, ticket_id: int, status_key: str, reason: str = "") -> None:
+        with self.db.session() as s:
+            tickets.change_status(
+                s,
+                self._ticket(s, ticket_id),
+                status_key,
+                at=self.clock.now(),
+                actor=self.actor(),
+                reason=reason,
+            )
+
+    def change_priority(self, ticket_id: int, priority: PriorityCode, reason: str) -> None:
+        with self.db.session() as s:
+            tickets.change_priority(
+                s,
+                self._ticket(s, ticket_id),
+                priority,
+                at=self.clock.now(),
+                actor=self.actor(),
+                reason=reason,
+            )
+
+    def assign(
+        self, ticket_id: int, technician_id: int | None, group_id: int | None = None
+    ) -> None:
+        with self.db.session() as s:
+            tickets.assign(
+                s,
+                self._ticket(s, ticket_id),
+                technician_id=technician_id,
+                group_id=group_id,
+                at=self.clock.now(),
+                actor=self.actor(),
+            )
+
+    def match_client(self, ticket_id: int, client_id: int, contact_id: int | None = None) -> None:
+        with self.db.session() as s:
+            tickets.match_client(
+                s,
+                self._ticket(s, ticket_id),
+                client_id,
+                at=self.clock.now(),
+                actor=self.actor(),
+                contact_id=contact_id,
+            )
