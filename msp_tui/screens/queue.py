@@ -21,6 +21,7 @@ from msp_tui.store.queries import TicketRow
 from msp_tui.widgets.sla_badge import badge_text, countdown_text
 
 COLUMNS = ("#", "SLA", "Due in", "Client", "Subject", "Pri", "Status", "Assignee", "Age")
+WIDTHS = {"Client": 20, "Subject": 36, "Status": 19, "Assignee": 13}
 
 
 def format_age(created: datetime, now: datetime) -> str:
@@ -64,7 +65,9 @@ class QueueScreen(Screen[None]):
         yield Header()
         yield Static(id="summary")
         table: DataTable[object] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        for label in COLUMNS:
+            # Long text columns get a fixed width so Age never falls off a narrow terminal.
+            table.add_column(label, width=WIDTHS.get(label))
         yield table
         yield Footer()
 
