@@ -18,7 +18,14 @@ from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, read_change_seq
 from msp_tui.store.models import Ticket
-from msp_tui.store.queries import TechnicianView, TicketRow, queue_rows, technician_by_email
+from msp_tui.store.queries import (
+    StatusView,
+    TechnicianView,
+    TicketRow,
+    queue_rows,
+    statuses,
+    technician_by_email,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,10 @@ class Desk:
     def queue(self, *, include_closed: bool = False, limit: int = 500) -> list[TicketRow]:
         with self.db.session() as s:
             return queue_rows(s, include_closed=include_closed, limit=limit)
+
+    def statuses(self) -> list[StatusView]:
+        with self.db.session() as s:
+            return statuses(s)
 
     def change_seq(self) -> int:
         with self.db.session() as s:

@@ -774,10 +774,12 @@ def _apply_pause_changes(
 
 
 def _note_shift(finals: dict[int, sla.DueShift], row: SlaClock, before: datetime | None) -> None:
-    """Keep one shift per clock: its due before the whole edit, and after it."""
+    """Keep one shift per clock: its due before the whole edit, and after it (None once
+    it no longer runs: a cancelled clock keeps its old due instant as history)."""
     cid: int = row.id  # type: ignore[assignment]
     first = finals.get(cid)
-    finals[cid] = sla.DueShift(cid, row.ticket_id, first.before if first else before, row.due_at)
+    after = row.due_at if row.state == ClockState.RUNNING else None
+    finals[cid] = sla.DueShift(cid, row.ticket_id, first.before if first else before, after)
 
 
 def _tickets_with_active_clocks(s: Session, profile_id: int, priority: str) -> int:

@@ -129,3 +129,20 @@ def technician_by_email(session: Session, email: str) -> TechnicianView | None:
         tier=tech.tier,
         timezone=tech.timezone,
     )
+
+
+@dataclass(frozen=True)
+class StatusView:
+    id: int
+    key: str | None
+    name: str
+    category: str
+
+
+def statuses(session: Session) -> list[StatusView]:
+    rows = session.execute(
+        sa.select(Status.id, Status.key, Status.name, Status.category)
+        .where(Status.active)
+        .order_by(Status.sort_order)
+    ).all()
+    return [StatusView(*r) for r in rows]
