@@ -76,7 +76,12 @@ def rules_for(s: Session, profile_id: int | None, priority: str) -> Rules | None
 
 
 def forget_rules(s: Session) -> None:
-    """After editing profiles, targets or calendars inside a transaction."""
+    """After editing profiles, targets or calendars inside a transaction.
+
+    Flushes first: rules are re-read without autoflush, so pending edits must be in the
+    database before the next read or recalculation would silently use the old rows.
+    """
+    s.flush()
     s.info.pop(_RULES, None)
     forget_calendars(s)
 
@@ -344,16 +349,25 @@ def _latest(rows: list[SlaClock], row: SlaClock) -> bool:
     return bool(same) and same[-1].id == row.id
 
 
-def retarget_ticket(s: Session, ticket: Ticket, at: datetime, reason: str) -> int:
+def retarget_ticket(
+    s: Session, ticket: Ticket, at: datetime, reason: str, *, use_client_profile: bool = True
+) -> int:
     """Priority or profile changed: each active clock's KPI instance is cancelled and a
     new one opened on the new targets, keeping the business time consumed. Returns how
-    many clocks moved. Starts clocks if the ticket had none and now qualifies."""
+    many clocks moved. Starts clocks if the ticket had none and now qualifies.
+
+    A priority change keeps the profile the clocks started on (`use_client_profile=False`);
+    re-applying a client's (new) profile or matching another client takes the client's.
+    """
     rows = clocks_of(s, ticket.id, active_only=True)  # type: ignore[arg-type]
     if not rows:
         start_clocks(s, ticket, at)
         return 0
-    client = s.get(Client, ticket.client_id) if ticket.client_id else None
-    profile_id = client.sla_profile_id if client else None
+    if use_client_profile:
+        client = s.get(Client, ticket.client_id) if ticket.client_id else None
+        profile_id = client.sla_profile_id if client else None
+    else:
+        profile_id = ticket.sla_profile_id
     rules = rules_for(s, profile_id, ticket.priority)
     moved = 0
     for row in rows:
@@ -417,16 +431,19 @@ def recalculate_clocks(
     shifts: list[DueShift] = []
     touched: dict[int, Ticket] = {}
     for row, ticket in s.exec(stmt).all():
-        rules = rules_for(s, ticket.sla_profile_id, ticket.priority)
-        if rules is None:
-            continue
-        seconds = rules.target_seconds(ClockKind(row.kind), row.started_at)
-        if seconds is None:
-            continue
         old_cal = olds.get(row.calendar_id) or load_calendar(s, row.calendar_id)
-        new_value = eng.retarget(to_value(row), seconds, at, old_cal, rules.calendar, rules.policy)
+        rules = rules_for(s, ticket.sla_profile_id, ticket.priority)
+        seconds = rules.target_seconds(ClockKind(row.kind), row.started_at) if rules else None
+        if rules is not None and seconds is not None:
+            new_cal, policy, calendar_id = rules.calendar, rules.policy, rules.calendar_id
+        else:
+            # No target for it any more: keep its own target, re-laid on its (edited) calendar.
+            seconds, calendar_id = row.target_seconds, row.calendar_id
+            new_cal = load_calendar(s, row.calendar_id)
+            policy = policy_of(s, ticket.sla_profile_id)
+        new_value = eng.retarget(to_value(row), seconds, at, old_cal, new_cal, policy)
         before = row.due_at
-        row.calendar_id = rules.calendar_id
+        row.calendar_id = calendar_id
         record_change(s, row, new_value, "recalculated", at, "calendar or profile edited")
         shifts.append(DueShift(row.id, ticket.id, before, row.due_at))  # type: ignore[arg-type]
         touched[ticket.id] = ticket  # type: ignore[index]

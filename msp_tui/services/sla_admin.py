@@ -46,7 +46,8 @@ T = TypeVar("T")
 PRIORITIES: Final = tuple(p.value for p in PriorityCode)
 DEFAULT_THRESHOLDS: Final = (75, 90, 100)
 _DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_NOTE: Final = "SLA settings edited"
+# Profile fields that leave due instants alone (pause statuses act on tickets directly).
+_NO_RECALC: Final = frozenset({"name", "description", "pause_statuses"})
 
 
 class _Unset(Enum):
@@ -104,8 +105,7 @@ class WhatIf:
             return "No due instant moves"
         parts: list[str] = []
         if self.moved:
-            moves = "moves" if self.moved == 1 else "move"
-            head = f"{self.moved} due instant{'s' if self.moved != 1 else ''} {moves}"
+            head = f"{_count(self.moved, 'due instant')} {'moves' if self.moved == 1 else 'move'}"
             spans = []
             if self.later:
                 spans.append(f"up to {format_span(self.later)} later")
@@ -115,7 +115,7 @@ class WhatIf:
         if self.cleared:
             parts.append(f"{_count(self.cleared, 'due instant')} cleared")
         if self.appeared:
-            parts.append(f"{_count(self.appeared, 'new due instant')}")
+            parts.append(_count(self.appeared, "new due instant"))
         return "; ".join(parts)
 
 
@@ -184,11 +184,14 @@ def update_calendar(
     old_days = frozenset(h.day for h in holiday_rows)
 
     new_name = _clean_name(name, row.name, "calendar")
-    if new_name != row.name and s.exec(
-        select(BusinessCalendarRow.id).where(
-            BusinessCalendarRow.name == new_name, BusinessCalendarRow.id != calendar_id
-        )
-    ).first():
+    if (
+        new_name != row.name
+        and s.exec(
+            select(BusinessCalendarRow.id).where(
+                BusinessCalendarRow.name == new_name, BusinessCalendarRow.id != calendar_id
+            )
+        ).first()
+    ):
         raise ServiceError(f"there is already a calendar named {new_name!r}")
     new_tz = row.tz if tz is UNSET else tz
     new_always = row.always_open if always_open is UNSET else bool(always_open)
@@ -245,9 +248,7 @@ def update_calendar(
         shifts = _recalculate(
             s, at=at, calendar_ids=[calendar_id], old_calendars={calendar_id: old_cal}
         )
-    for field, old, new in changes:
-        audit(s, at=at, actor=actor, entity="business_calendar", entity_id=calendar_id,
-              field=field, old=old, new=new)
+    _audit_all(s, at, actor, "business_calendar", calendar_id, changes)
     bump_change_seq(s)
     return shifts
 
@@ -269,9 +270,7 @@ def _normalised(weekly: Mapping[str, Any]) -> Mapping[str, Any]:
 def _weekly_text(weekly: Mapping[str, Any]) -> str:
     """Weekly hours as one readable line for the audit trail."""
     spans = [
-        f"{_DAYS[int(day)]} {w[0]}-{w[1]}"
-        for day in sorted(weekly, key=int)
-        for w in weekly[day]
+        f"{_DAYS[int(day)]} {w[0]}-{w[1]}" for day in sorted(weekly, key=int) for w in weekly[day]
     ]
     return ", ".join(spans) or "none"
 
@@ -343,8 +342,16 @@ def create_profile(
         s.add(SlaProfilePauseStatus(profile_id=pid, status_id=status_id))
     s.flush()
     sla.forget_rules(s)
-    audit(s, at=at, actor=actor, entity="sla_profile", entity_id=pid, field="created",
-          old=None, new=clean)
+    audit(
+        s,
+        at=at,
+        actor=actor,
+        entity="sla_profile",
+        entity_id=pid,
+        field="created",
+        old=None,
+        new=clean,
+    )
     bump_change_seq(s)
     return profile
 
@@ -372,8 +379,16 @@ def clone_profile(
         alert_thresholds=list(src.alert_thresholds or DEFAULT_THRESHOLDS),
         pause_status_ids=pauses,
     )
-    audit(s, at=at, actor=actor, entity="sla_profile", entity_id=copy.id,  # type: ignore[arg-type]
-          field="cloned_from", old=None, new=src.name)
+    audit(
+        s,
+        at=at,
+        actor=actor,
+        entity="sla_profile",
+        entity_id=copy.id,  # type: ignore[arg-type]
+        field="cloned_from",
+        old=None,
+        new=src.name,
+    )
     return copy
 
 
@@ -481,8 +496,6 @@ def update_profile(
     changes = [c for c in changes if c[1] != c[2]]
     if not changes:
         return []
-    cosmetic = {"name", "description"}
-    affects_clocks = any(field not in cosmetic for field, _, _ in changes)
 
     # -- write
     profile.name, profile.description = new_name, new_description
@@ -515,24 +528,18 @@ def update_profile(
     s.flush()  # rules are read without autoflush: the new rows must be in the database
     sla.forget_rules(s)
 
-    shifts: list[sla.DueShift] = []
-    if affects_clocks:
+    finals: dict[int, sla.DueShift] = {}
+    if any(field not in _NO_RECALC for field, _, _ in changes):
         # The clocks' calendars are unchanged rows, so consumed time is measured right.
-        shifts = _recalculate(s, at=at, profile_ids=[profile_id])
-        finals = {sh.clock_id: sh for sh in shifts}
-        dropped = [
-            p for p, spec in new_targets.items()
-            if old_targets.get(p) and old_targets[p].update_interval and not spec.update_interval
-        ]
-        for priority in dropped:
+        finals = {sh.clock_id: sh for sh in _recalculate(s, at=at, profile_ids=[profile_id])}
+    for priority, spec in new_targets.items():
+        old_spec = old_targets.get(priority)
+        if old_spec and old_spec.update_interval and not spec.update_interval:
             _end_update_clocks(s, profile_id, priority, at, finals)
-        _apply_pause_changes(s, profile_id, old_pauses, new_pauses, at, finals)
-        shifts = [finals[k] for k in sorted(finals)]
-    for field, old, new in changes:
-        audit(s, at=at, actor=actor, entity="sla_profile", entity_id=profile_id,
-              field=field, old=old, new=new)
+    _apply_pause_changes(s, profile_id, old_pauses, new_pauses, at, finals)
+    _audit_all(s, at, actor, "sla_profile", profile_id, changes)
     bump_change_seq(s)
-    return shifts
+    return [finals[k] for k in sorted(finals)]
 
 
 @dataclass(frozen=True)
@@ -593,8 +600,17 @@ def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -
     s.flush()
     sla.forget_rules(s)
     reason = f"{_count(detached, 'closed ticket')} detached" if detached else ""
-    audit(s, at=at, actor=actor, entity="sla_profile", entity_id=profile_id, field="deleted",
-          old=profile.name, new=None, reason=reason)
+    audit(
+        s,
+        at=at,
+        actor=actor,
+        entity="sla_profile",
+        entity_id=profile_id,
+        field="deleted",
+        old=profile.name,
+        new=None,
+        reason=reason,
+    )
     bump_change_seq(s)
 
 
@@ -623,8 +639,16 @@ def set_client_profile(
     if old != profile_id:
         client.sla_profile_id = profile_id
         s.add(client)
-        audit(s, at=at, actor=actor, entity="client", entity_id=client_id, field="sla_profile",
-              old=_profile_name(s, old), new=_profile_name(s, profile_id))
+        audit(
+            s,
+            at=at,
+            actor=actor,
+            entity="client",
+            entity_id=client_id,
+            field="sla_profile",
+            old=_profile_name(s, old),
+            new=_profile_name(s, profile_id),
+        )
     count = 0
     if reapply_to_open_tickets:
         s.flush()
@@ -648,9 +672,17 @@ def set_client_profile(
                 continue  # already runs on it: re-applying would only churn events
             sla.retarget_ticket(s, ticket, at, reason)
             if before != ticket.sla_profile_id:
-                audit(s, at=at, actor=actor, entity="ticket", entity_id=tid,
-                      field="sla_profile", old=_profile_name(s, before),
-                      new=_profile_name(s, ticket.sla_profile_id), reason=reason)
+                audit(
+                    s,
+                    at=at,
+                    actor=actor,
+                    entity="ticket",
+                    entity_id=tid,
+                    field="sla_profile",
+                    old=_profile_name(s, before),
+                    new=_profile_name(s, ticket.sla_profile_id),
+                    reason=reason,
+                )
             if had or before != ticket.sla_profile_id or sla.clocks_of(s, tid, active_only=True):
                 count += 1
     bump_change_seq(s)
@@ -670,7 +702,11 @@ def bulk_set_client_profile(
     refusal leaves all of them as they were. Returns the tickets re-applied in total."""
     return sum(
         set_client_profile(
-            s, cid, profile_id, at=at, actor=actor,
+            s,
+            cid,
+            profile_id,
+            at=at,
+            actor=actor,
             reapply_to_open_tickets=reapply_to_open_tickets,
         )
         for cid in client_ids
@@ -690,7 +726,10 @@ def _recalculate(
 ) -> list[sla.DueShift]:
     try:
         return sla.recalculate_clocks(
-            s, at=at, calendar_ids=calendar_ids, profile_ids=profile_ids,
+            s,
+            at=at,
+            calendar_ids=calendar_ids,
+            profile_ids=profile_ids,
             old_calendars=old_calendars,
         )
     except CalendarError as exc:  # e.g. holidays leave no business time at all
@@ -755,15 +794,14 @@ def _apply_pause_changes(
             continue
         rules = sla.rules_for(s, profile_id, ticket.priority)
         policy = rules.policy if rules else eng.SlaPolicy()
+        verb = "now pauses" if effect == ClockEffect.PAUSE else "no longer pauses"
+        note = f"{status.name} {verb} clocks"
         rows = sla.clocks_of(s, ticket.id)  # type: ignore[arg-type]
         for row in rows:
             value, before = sla.to_value(row), row.due_at
             cal = load_calendar(s, row.calendar_id)
-            verb = "now pauses" if effect == ClockEffect.PAUSE else "no longer pauses"
-            note = f"{status.name} {verb} {ticket.priority} clocks"
-            if effect == ClockEffect.PAUSE and value.state == ClockState.RUNNING and (
-                row.kind != ClockKind.RESPONSE
-            ):
+            pausing = effect == ClockEffect.PAUSE and row.kind != ClockKind.RESPONSE
+            if pausing and value.state == ClockState.RUNNING:  # a response never pauses
                 sla.record_change(s, row, eng.pause(value, at, cal), "paused", at, note)
             elif effect == ClockEffect.RESUME and value.state == ClockState.PAUSED:
                 sla.record_change(s, row, eng.resume(value, at, cal, policy), "resumed", at, note)
@@ -905,7 +943,7 @@ def _check_pause_statuses(s: Session, ids: Iterable[int]) -> frozenset[int]:
         if status.category not in (StatusCategory.OPEN, StatusCategory.PAUSED):
             raise ServiceError(
                 f"pause statuses: {status.name} is a {status.category} status; "
-                "only open statuses can be made to pause"
+                "resolved and closed statuses stop the clocks instead"
             )
     return out
 
@@ -948,6 +986,21 @@ def _calendar_name(s: Session, calendar_id: int | None) -> str | None:
 def _status_names(s: Session, ids: Iterable[int]) -> str:
     names = sorted((st.name if (st := s.get(Status, i)) else str(i)) for i in ids)
     return ", ".join(names) or "none"
+
+
+def _audit_all(
+    s: Session,
+    at: datetime,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    changes: Iterable[tuple[str, object, object]],
+) -> None:
+    """One audit row per changed field."""
+    for field, old, new in changes:
+        audit(
+            s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field, old=old, new=new
+        )
 
 
 def _ints_text(values: Iterable[int]) -> str:

@@ -295,7 +295,9 @@ def change_priority(
     s.add(ticket)
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
           field="priority", old=old, new=priority, reason=reason)
-    sla.retarget_ticket(s, ticket, at, f"priority {old} -> {priority}: {reason}")
+    sla.retarget_ticket(
+        s, ticket, at, f"priority {old} -> {priority}: {reason}", use_client_profile=False
+    )
     bump_change_seq(s)
 
 
