@@ -8,6 +8,7 @@ never branch on the dialect.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -37,32 +38,42 @@ def fts_query(text: str) -> str | None:
 
 def search_ticket_ids(session: Session, text: str, limit: int = 200) -> list[int]:
     """Ids of tickets whose subject or any message matches every word, newest first."""
+    if fts_query(text) is None:
+        return []
+    dialect = session.get_bind().dialect.name
+    stmt = (
+        sa.select(Ticket.id)
+        .where(matching_tickets_clause(text, dialect))
+        .order_by(Ticket.id.desc())  # type: ignore[union-attr]
+        .limit(limit)
+    )
+    return [int(r) for r in session.execute(stmt).scalars()]
+
+
+def matching_tickets_clause(text: str, dialect: str) -> Any:
+    """A WHERE condition "the ticket matches every word", to combine with other filters.
+
+    FTS5 (revision 0002) exists only under SQLite; other dialects get a portable LIKE
+    scan until they have an index of their own.
+    """
     query = fts_query(text)
     if query is None:
-        return []
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        stmt = sa.text(
-            "SELECT id FROM ("
-            " SELECT rowid AS id FROM ticket_fts WHERE ticket_fts MATCH :q"
-            " UNION"
-            " SELECT m.ticket_id AS id FROM message_fts"
-            " JOIN message m ON m.id = message_fts.rowid WHERE message_fts MATCH :q"
-            ") ORDER BY id DESC LIMIT :limit"
+        return sa.true()
+    if dialect == "sqlite":
+        fts = sa.text(
+            "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :fts_q"
+            " UNION SELECT m.ticket_id FROM message_fts"
+            " JOIN message m ON m.id = message_fts.rowid WHERE message_fts MATCH :fts_q"
+        ).bindparams(fts_q=query)
+        return Ticket.id.in_(fts)  # type: ignore[union-attr]
+    return sa.and_(*(_like_word(w) for w in _WORD.findall(text)))
+
+
+def _like_word(word: str) -> Any:
+    pattern = f"%{word.lower()}%"
+    in_messages = sa.select(Message.ticket_id).where(
+        sa.or_(
+            sa.func.lower(Message.body).like(pattern), sa.func.lower(Message.subject).like(pattern)
         )
-        return [int(r[0]) for r in session.execute(stmt, {"q": query, "limit": limit})]
-    words = _WORD.findall(text)
-    conditions = []
-    for word in words:
-        pattern = f"%{word.lower()}%"
-        in_messages = sa.select(Message.ticket_id).where(
-            sa.or_(
-                sa.func.lower(Message.body).like(pattern),
-                sa.func.lower(Message.subject).like(pattern),
-            )
-        )
-        conditions.append(
-            sa.or_(sa.func.lower(Ticket.subject).like(pattern), Ticket.id.in_(in_messages))
-        )
-    stmt2 = sa.select(Ticket.id).where(*conditions).order_by(Ticket.id.desc()).limit(limit)
-    return [int(r) for r in session.execute(stmt2).scalars()]
+    )
+    return sa.or_(sa.func.lower(Ticket.subject).like(pattern), Ticket.id.in_(in_messages))  # type: ignore[union-attr]
