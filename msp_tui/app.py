@@ -1,11 +1,15 @@
-"""The Textual application: screens, bindings, theme and the keymap from config."""
+"""The Textual application: screens, navigation, help, palette, theme and keymap."""
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from msp_tui import __version__
+from msp_tui.screens.help import HelpScreen, key_help
 from msp_tui.screens.queue import QueueScreen
 from msp_tui.services.desk import Desk
 
@@ -13,7 +17,12 @@ from msp_tui.services.desk import Desk
 class MspApp(App[None]):
     TITLE = "msp-tui"
     BINDINGS = [
-        Binding("q", "quit", "Quit", tooltip="Leave the console", id="app.quit"),
+        Binding("q", "quit_top", "Quit", tooltip="Leave the console (top-level screens)",
+                id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", tooltip="Keys of this screen", id="app.help"),
+        Binding("b", "board", "Board", tooltip="The kanban board", id="app.board"),
+        Binding("l", "queue", "List", tooltip="The ticket list", id="app.list"),
+        Binding("n", "new_ticket", "New", tooltip="Open a ticket by hand", id="app.new_ticket"),
     ]
 
     def __init__(
@@ -33,6 +42,7 @@ class MspApp(App[None]):
         self._show_closed = show_closed
         self._refresh_seconds = refresh_seconds
         self._startup_notes = list(startup_notes or [])
+        self.queue_screen: QueueScreen | None = None
 
     def on_mount(self) -> None:
         if self._theme_name in self.available_themes:
@@ -46,10 +56,78 @@ class MspApp(App[None]):
         me = self.desk.me()
         who = f"{me.name} ({me.role.replace('_', ' ')})" if me else "not signed in"
         self.sub_title = f"v{__version__} · {who}"
-        self.push_screen(
-            QueueScreen(
-                self.desk, show_closed=self._show_closed, refresh_seconds=self._refresh_seconds
-            )
+        self.queue_screen = QueueScreen(
+            self.desk, show_closed=self._show_closed, refresh_seconds=self._refresh_seconds
         )
+        self.push_screen(self.queue_screen)
         for note in self._startup_notes:
             self.notify(note, timeout=8)
+
+    # ---------------------------------------------------------------- navigation
+
+    def _top_level(self) -> bool:
+        return isinstance(self.screen, QueueScreen) or type(self.screen).__name__ == "BoardScreen"
+
+    def action_quit_top(self) -> None:
+        """`q` quits only from the queue or the board; elsewhere `esc` goes back."""
+        if self._top_level():
+            self.exit()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = getattr(self.screen, "BINDING_GROUP_TITLE", None) or type(self.screen).__name__
+        self.push_screen(HelpScreen(str(title), key_help(self.screen)))
+
+    def action_open_ticket(self, ticket_id: int) -> None:
+        from msp_tui.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(self.desk, int(ticket_id)))
+
+    def action_board(self) -> None:
+        from msp_tui.screens.board import BoardScreen
+
+        if type(self.screen).__name__ == "BoardScreen":
+            return
+        self._back_to_queue()
+        self.push_screen(BoardScreen(self.desk, show_closed=self._show_closed))
+
+    def action_queue(self) -> None:
+        self._back_to_queue()
+
+    def _back_to_queue(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
+            self.pop_screen()
+
+    def action_new_ticket(self) -> None:
+        from msp_tui.screens.new_ticket import NewTicketScreen
+
+        def opened(ticket_id: int | None) -> None:
+            if ticket_id is not None:
+                self.action_open_ticket(ticket_id)
+
+        self.push_screen(NewTicketScreen(self.desk), callback=opened)
+
+    # ---------------------------------------------------------------- command palette
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every action of the current screen, by its description, plus Textual's own."""
+        seen: set[str] = set()
+        for entry in key_help(screen):
+            if entry.description in seen:
+                continue
+            seen.add(entry.description)
+            active = next(
+                (a for a in screen.active_bindings.values()
+                 if (a.binding.description or a.binding.action) == entry.description),
+                None,
+            )
+            if active is None:
+                continue
+            node, action = active.node, active.binding.action
+            help_text = f"{entry.tooltip} [{entry.key}]".strip()
+            yield SystemCommand(
+                entry.description, help_text,
+                lambda node=node, action=action: self.call_later(self.run_action, action, node),
+            )
+        yield from super().get_system_commands(screen)

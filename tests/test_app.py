@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlmodel import select
-from textual.widgets import DataTable, Static
 
 from msp_tui.engine.vocabulary import Channel, PriorityCode
+from msp_tui.screens.help import HelpScreen
 from msp_tui.screens.queue import QueueScreen, format_age
 from msp_tui.services import tickets as svc
 from msp_tui.services.desk import Desk
@@ -22,41 +22,51 @@ def test_format_age() -> None:
     assert format_age(FIXED_NOW - timedelta(days=9), FIXED_NOW) == "9d"
 
 
+async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _queue(app) -> QueueScreen:  # type: ignore[no-untyped-def]
+    screen = app.screen
+    assert isinstance(screen, QueueScreen)
+    return screen
+
+
 async def test_queue_lists_open_tickets_and_toggles_closed(demo_desk: Desk) -> None:
-    open_rows = demo_desk.queue()
-    all_rows = demo_desk.queue(include_closed=True)
+    open_rows = demo_desk.queue(limit=10_000)
+    all_rows = demo_desk.queue(include_closed=True, limit=10_000)
     assert 0 < len(open_rows) < len(all_rows)
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
-        table = screen.query_one("#queue", DataTable)
-        assert table.row_count == len(open_rows)
-        first = table.get_row_at(0)
-        assert first[0] == str(open_rows[0].number)
+        await _settle(pilot)
+        table = _queue(app).table
+        assert table.total == len(open_rows)
+        assert table.current is not None and table.current.id == open_rows[0].id
         assert "Alex Morgan" in app.sub_title
         await pilot.press("c")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert table.row_count == len(all_rows)
-        assert "incl. closed" in str(screen.query_one("#summary", Static).render())
+        await _settle(pilot)
+        assert table.total == len(all_rows)
         await pilot.press("G")
-        assert table.cursor_row == table.row_count - 1
+        await _settle(pilot)
+        assert table.cursor == table.total - 1
+        assert table.current is not None  # the last page was loaded on demand
         await pilot.press("g")
-        assert table.cursor_row == 0
+        assert table.cursor == 0
 
 
-async def test_queue_picks_up_a_write_from_elsewhere(demo_desk: Desk) -> None:
+async def test_queue_picks_up_a_write_from_elsewhere_keeping_the_cursor(demo_desk: Desk) -> None:
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, QueueScreen)
-        before = screen.query_one("#queue", DataTable).row_count
-        # another process (here: another Desk on the same file) opens a ticket
+        await _settle(pilot)
+        screen = _queue(app)
+        table = screen.table
+        before = table.total
+        await pilot.press("j", "j", "j")
+        chosen = table.current
+        assert chosen is not None
+        # another process (here: another session on the same file) opens an urgent ticket
         with demo_desk.db.session() as s:
             svc.create_ticket(
                 s,
@@ -68,21 +78,100 @@ async def test_queue_picks_up_a_write_from_elsewhere(demo_desk: Desk) -> None:
                 client_id=1,
             )
         screen.poll_changes()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.query_one("#queue", DataTable).row_count == before + 1
-        # and a poll with nothing new does not reload
+        await _settle(pilot)
+        assert table.total == before + 1
+        assert table.current is not None and table.current.id == chosen.id  # cursor kept
         seq = screen.seq
-        screen.poll_changes()
-        await app.workers.wait_for_complete()
+        screen.poll_changes()  # nothing new: no reload
+        await _settle(pilot)
         assert screen.seq == seq
     with demo_desk.db.session() as s:
         assert s.exec(select(Ticket).where(Ticket.subject == "Whole office offline")).one()
 
 
+async def test_search_filter_and_mine_narrow_the_list(demo_desk: Desk) -> None:
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        screen = _queue(app)
+        everything = screen.table.total
+        await pilot.press("m")
+        await _settle(pilot)
+        mine = screen.table.total
+        assert 0 < mine < everything
+        await pilot.press("m", "slash")
+        await pilot.press(*"vpn")
+        await pilot.press("enter")
+        await _settle(pilot)
+        found = screen.table.total
+        assert 0 < found < everything
+        for i in range(found):
+            row = screen.table.row_at(i)
+            assert row is not None
+        assert '"vpn"' in str(screen.query_one("#summary").render())
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert screen.table.total == everything
+
+
+async def test_filter_and_sort_persist_between_runs(demo_desk: Desk) -> None:
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        await pilot.press("m", "s", "s")  # mine; sort by client
+        await _settle(pilot)
+        assert _queue(app).sort.column == "client"
+    again = make_app(demo_desk)
+    async with again.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        screen = _queue(again)
+        assert screen.filter.assignee == "mine" and screen.sort.column == "client"
+
+
+async def test_help_lists_the_screens_keys(demo_desk: Desk) -> None:
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {e.binding_id for e in app.screen.entries}
+        assert {"queue.search", "queue.filter", "queue.open", "app.quit", "app.board"} <= ids
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_keymap_from_config_remaps_a_binding(demo_desk: Desk) -> None:
+    app = make_app(demo_desk, keymap={"queue.mine": "M"})
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        await pilot.press("M")
+        await _settle(pilot)
+        assert _queue(app).filter.assignee == "mine"
+
+
 def test_queue_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
-    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.app.workers.wait_for_complete()
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=_settle)
+
+
+def test_queue_snapshot_80x24(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(demo_desk), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_help_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
+    async def open_help(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _settle(pilot)
+        await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=settle)
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=open_help)
+
+
+def test_filter_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
+    async def open_filter(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=open_filter)

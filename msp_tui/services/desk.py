@@ -19,12 +19,15 @@ from msp_tui.store import migrate
 from msp_tui.store.db import Database, read_change_seq
 from msp_tui.store.models import Ticket
 from msp_tui.store.queries import (
+    NamedOption,
     StatusView,
     TechnicianView,
     TicketRow,
+    client_options,
     queue_rows,
     statuses,
     technician_by_email,
+    technician_options,
 )
 
 
@@ -43,6 +46,7 @@ class Desk:
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.me_email = me_email
+        self._me: TechnicianView | None = None
 
     @classmethod
     def open(
@@ -74,14 +78,25 @@ class Desk:
         self.db.dispose()
 
     def me(self) -> TechnicianView | None:
+        """The technician this console acts as (looked up once)."""
         if not self.me_email:
             return None
-        with self.db.session() as s:
-            return technician_by_email(s, self.me_email)
+        if self._me is None:
+            with self.db.session() as s:
+                self._me = technician_by_email(s, self.me_email)
+        return self._me
 
     def queue(self, *, include_closed: bool = False, limit: int = 500) -> list[TicketRow]:
         with self.db.session() as s:
             return queue_rows(s, include_closed=include_closed, limit=limit)
+
+    def technicians(self) -> list[NamedOption]:
+        with self.db.session() as s:
+            return technician_options(s)
+
+    def clients(self) -> list[NamedOption]:
+        with self.db.session() as s:
+            return client_options(s)
 
     def statuses(self) -> list[StatusView]:
         with self.db.session() as s:

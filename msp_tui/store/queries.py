@@ -146,3 +146,23 @@ def statuses(session: Session) -> list[StatusView]:
         .order_by(Status.sort_order)
     ).all()
     return [StatusView(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class NamedOption:
+    id: int
+    name: str
+
+
+def technician_options(session: Session) -> list[NamedOption]:
+    rows = session.execute(
+        sa.select(Technician.id, Technician.name).where(Technician.active).order_by(Technician.name)
+    ).all()
+    return [NamedOption(*r) for r in rows]
+
+
+def client_options(session: Session) -> list[NamedOption]:
+    rows = session.execute(
+        sa.select(Client.id, Client.name).where(Client.active).order_by(Client.name)
+    ).all()
+    return [NamedOption(*r) for r in rows]
