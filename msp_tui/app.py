@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from msp_tui import __version__
 from msp_tui.screens.help import HelpScreen, key_help
 from msp_tui.screens.queue import QueueScreen
+from msp_tui.services import notifications
 from msp_tui.services.desk import Desk
 
 
@@ -62,6 +64,27 @@ class MspApp(App[None]):
         self.push_screen(self.queue_screen)
         for note in self._startup_notes:
             self.notify(note, timeout=8)
+        self._last_notification = 0
+        self.poll_notifications()
+        self.set_interval(self._refresh_seconds, self.poll_notifications)
+
+    # ---------------------------------------------------------------- toasts
+
+    @work(thread=True, exclusive=True, group="notifications", exit_on_error=False)
+    def poll_notifications(self) -> None:
+        """Unread notifications for me, written by any process, become toasts once."""
+        fresh = notifications.unread_for_me(self.desk, after_id=self._last_notification)
+        if fresh:
+            self.call_from_thread(self._toast, fresh)
+
+    def _toast(self, fresh: list[notifications.NotificationView]) -> None:
+        self._last_notification = max(self._last_notification, fresh[-1].id)
+        severity = {"warning": "warning", "error": "error"}
+        for note in fresh[-5:]:
+            self.notify(note.text, severity=severity.get(note.level, "information"),  # type: ignore[arg-type]
+                        timeout=10)
+        if len(fresh) > 5:
+            self.notify(f"{len(fresh) - 5} more unread notifications", timeout=10)
 
     # ---------------------------------------------------------------- navigation
 

@@ -175,3 +175,31 @@ def test_filter_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore
         await pilot.pause()
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=open_filter)
+
+
+async def test_notifications_for_me_become_toasts_once(demo_desk: Desk) -> None:
+    from msp_tui.store.models import Notification
+
+    app = make_app(demo_desk)
+    shown: list[tuple[str, str]] = []
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        original = app.notify
+
+        def spy(message: str, *args: object, **kwargs: object) -> None:
+            shown.append((message, str(kwargs.get("severity", "information"))))
+            original(message, *args, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = spy  # type: ignore[method-assign]
+        me = demo_desk.me()
+        assert me is not None
+        with demo_desk.db.session() as s:  # written by "another process"
+            s.add(Notification(recipient_id=me.id, level="error", text="#1234 breached its SLA",
+                               created_at=FIXED_NOW))
+            s.add(Notification(recipient_id=me.id + 1, level="error", text="not for me",
+                               created_at=FIXED_NOW))
+        app.poll_notifications()
+        await _settle(pilot)
+        app.poll_notifications()
+        await _settle(pilot)
+    assert shown == [("#1234 breached its SLA", "error")]
