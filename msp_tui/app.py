@@ -105,7 +105,9 @@ class MspApp(App[None]):
     def action_open_ticket(self, ticket_id: int) -> None:
         from msp_tui.screens.ticket import TicketScreen
 
-        self.push_screen(TicketScreen(self.desk, int(ticket_id)))
+        self.push_screen(
+            TicketScreen(self.desk, int(ticket_id), refresh_seconds=self._refresh_seconds)
+        )
 
     def action_board(self) -> None:
         from msp_tui.screens.board import BoardScreen

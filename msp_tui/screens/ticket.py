@@ -1,0 +1,673 @@
+"""One ticket: who and what it is, its SLA clocks and their history, the thread, the time.
+
+The screen holds a frozen `TicketDetail` (never a session): a thread worker reads it
+through `services.ticket_view` after every action and whenever the change sequence
+moves, and a one-second timer repaints only the countdowns from the stored instants.
+Every write goes through the desk (status changes through `request_status_change`),
+one transaction each, from a dialog that keeps what was typed if the desk refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from msp_tui.engine.badges import badge_for
+from msp_tui.engine.vocabulary import BillingType, ClockState, Direction, PriorityCode
+from msp_tui.screens.queue import format_age
+from msp_tui.screens.ticket_dialogs import (
+    MessageDialog,
+    MessageOutcome,
+    PriorityDialog,
+    PriorityInput,
+    StatusPicker,
+    TimeDialog,
+    TimeInput,
+)
+from msp_tui.screens.transition import request_status_change
+from msp_tui.services import ticket_view
+from msp_tui.services.desk import Desk
+from msp_tui.services.ticket_view import (
+    format_duration,
+    format_instant,
+    format_minutes,
+    zone_abbreviation,
+)
+from msp_tui.services.tickets import ServiceError
+from msp_tui.store.queries import StatusView
+from msp_tui.store.ticket_queries import ClockView, MessageView, PriorityView, TicketDetail
+from msp_tui.widgets.sla_badge import badge_text, countdown_text
+
+# Below this many columns the panes stack and the whole body scrolls as one.
+NARROW_WIDTH = 120
+
+BILLING_LABEL = {
+    BillingType.TIME_AND_MATERIALS: "Time & Materials",
+    BillingType.FIXED_MONTHLY: "Fixed Monthly",
+    BillingType.HYBRID: "Hybrid",
+}
+
+# Label and border per thread entry: told apart by words and border style, not only colour.
+MESSAGE_LABEL = {
+    Direction.CUSTOMER: "◀ Customer",
+    Direction.PUBLIC: "▶ Public reply",
+    Direction.INTERNAL: "✎ Internal note (not sent)",
+}
+
+
+def _short(at: datetime | None, zone: str) -> str:
+    return format_instant(at, zone, with_zone=False)
+
+
+def _compact(at: datetime | None, zone: str) -> str:
+    """For the KPI log, where width is scarce: "24 Nov 14:00"."""
+    return at.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M") if at else "—"
+
+
+def _compact_duration(seconds: int) -> str:
+    """Business time in a narrow column: "7h19m", "45m"."""
+    hours, minutes = divmod(max(0, seconds) // 60, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+# ---------------------------------------------------------------- renderers (pure)
+
+
+def header_renderable(d: TicketDetail, now: datetime, *, width: int) -> RenderableType:
+    """Title line, then label/value pairs in a grid of 2, 3 or 4 pairs a row by width."""
+    narrow = width < NARROW_WIDTH
+    opened, updated = format_age(d.created_at, now), format_age(d.updated_at, now)
+    meta = (
+        f"opened {opened} · updated {updated} ago"
+        if narrow
+        else f"{d.type} · {d.channel} · opened {opened} ago · updated {updated} ago"
+    )
+    # Separators stay unstyled: styled runs that start with a space render badly in SVG.
+    title = Text.assemble((f"#{d.number} {d.subject}", "bold"), "   ", (meta, "dim"))
+    if d.client is None:
+        client = Text("⚠ Unmatched client", style="bold yellow")
+    else:
+        client = Text.assemble(d.client, " · ", (d.client_profile or "No SLA profile", "bold"))
+        if d.client_vip:
+            client.append_text(Text.assemble(" · ", ("VIP", "bold")))
+        if d.unmatched_client:
+            client.append_text(Text.assemble(" ", ("⚠ Unmatched client", "bold yellow")))
+    contact = Text(d.contact or d.requester_email or "—")
+    if d.contact_terminated:
+        contact.append_text(Text.assemble(" ", ("⚠ terminated", "bold red")))
+    elif d.contact_authorized is False:
+        contact.append_text(Text.assemble(" ", ("⚠ not authorized", "bold yellow")))
+    # Narrow: the sub-category alone says most; the full path would crowd out the SLA tier.
+    path = (d.sub_category or d.category,) if narrow else (d.category, d.sub_category)
+    category = " › ".join(c for c in path if c) or "—"
+    assignee = d.assignee or "— unassigned"
+    if d.secondary:
+        assignee += f" (+ {d.secondary})"
+    pairs: list[tuple[str, Text | str]] = [
+        ("Client", client),
+        ("Contact", contact),
+        ("Asset", d.asset or "—"),
+        ("Category", category),
+        ("Priority", f"{d.priority} {d.priority_label}"),
+        ("Status", d.status),
+        ("Assignee", assignee),
+        ("Group", d.group or "—"),
+    ]
+    per_row = 2 if narrow else 3 if width < 150 else 4
+    grid = Table.grid(padding=(0, 1))
+    for i in range(per_row):
+        if i:
+            grid.add_column(width=1)  # a gutter between pairs
+        grid.add_column(style="dim", no_wrap=True, min_width=8)
+        grid.add_column(no_wrap=True, overflow="ellipsis")
+    for start in range(0, len(pairs), per_row):
+        cells: list[Text | str] = []
+        for i, (label, value) in enumerate(pairs[start : start + per_row]):
+            cells.extend(("", label, value) if i else (label, value))
+        grid.add_row(*cells)
+    return Group(title, grid)
+
+
+def warnings_text(d: TicketDetail) -> Text:
+    """What a technician must not miss before acting on the request."""
+    parts: list[str] = []
+    if d.possible_social_engineering:
+        parts.append("⚠ terminated contact — possible social engineering: verify by phone")
+    elif d.contact_terminated:
+        parts.append(f"⚠ {d.contact} has left {d.client}: verify before acting")
+    if d.contact_authorized is False and not d.contact_terminated:
+        parts.append(f"⚠ {d.contact} is not authorized to approve work or changes")
+    if d.unmatched_client:
+        parts.append("⚠ Unmatched client: no SLA until a client is matched")
+    return Text("   ".join(parts), style="bold")
+
+
+def sla_title(d: TicketDetail, now: datetime) -> Text:
+    result = badge_for(d.clocks, now)
+    title = Text("SLA  ")
+    title.append_text(badge_text(result))
+    countdown = countdown_text(result)
+    if countdown.plain:
+        title.append("  ")
+        title.append_text(countdown)
+    return title
+
+
+def sla_renderable(
+    d: TicketDetail, now: datetime, *, show_cancelled: bool, narrow: bool
+) -> RenderableType:
+    """One line per clock: kind, target, state, due, business time used, pauses, badge."""
+    clocks = [c for c in d.clocks if show_cancelled or not c.cancelled]
+    if not clocks:
+        if d.client is None:
+            return Text("No SLA: the ticket has no client yet; clocks start when one is matched.")
+        if not d.clocks:
+            return Text(f"No SLA: {d.client} has no SLA profile.")
+        return Text("Only cancelled clocks (c shows them).")
+    # Narrow terminals drop the header row; the cells then say "due …", "used …".
+    table = Table(
+        box=None, pad_edge=False, header_style="dim", padding=(0, 1), show_header=not narrow
+    )
+    table.add_column("Clock", no_wrap=True)
+    table.add_column("SLA", no_wrap=True)
+    table.add_column("Target", no_wrap=True)
+    if not narrow:
+        table.add_column("State", no_wrap=True)
+    table.add_column(f"Due ({zone_abbreviation(d.zone, now)})", no_wrap=not narrow)
+    table.add_column("Used", no_wrap=True)
+    if not narrow:
+        table.add_column("Paused")
+    for c in clocks:
+        table.add_row(*_clock_cells(c, d.zone, now, narrow=narrow))
+    return table
+
+
+def _clock_cells(c: ClockView, zone: str, now: datetime, *, narrow: bool) -> list[Text | str]:
+    result = badge_for([c], now)
+    sla = badge_text(result)
+    countdown = countdown_text(result)
+    if countdown.plain:
+        sla.append(" ")
+        sla.append_text(countdown)
+    if c.cancelled:
+        sla = Text("– cancelled", style="dim")
+    open_pause = next((p for p in c.paused_spans if p.end is None), None)
+    if c.state == ClockState.PAUSED and open_pause is not None:
+        # The badge beside it already says Paused.
+        due = f"since {_compact(open_pause.start, zone)}" if narrow else "— (paused)"
+    else:
+        due = (_compact if narrow else _short)(c.due_at, zone)
+    cells: list[Text | str] = [c.kind.capitalize(), sla, c.target_label]
+    if not narrow:
+        cells.append(c.state)
+    used = format_duration(c.used_seconds)
+    if narrow:
+        due, used = (due if due.startswith("since") else f"due {due}"), f"used {used}"
+    cells.extend([due, used])
+    if not narrow:
+        spans = [
+            f"{_short(p.start, zone)} → {_short(p.end, zone) if p.end else 'now'}"
+            for p in c.paused_spans
+        ]
+        cells.append("\n".join(spans) or "—")
+    return cells
+
+
+def time_renderable(d: TicketDetail, zone: str) -> RenderableType:
+    totals = Text.assemble(
+        ("Billable ", "dim"),
+        (format_minutes(d.billable_minutes), "bold"),
+        ("   ", ""),
+        ("Non-billable ", "dim"),
+        (format_minutes(d.non_billable_minutes), "bold"),
+    )
+    if not d.time_entries:
+        return Group(totals, Text("No time logged yet (t logs time).", style="dim"))
+    table = Table(box=None, pad_edge=False, expand=True, header_style="dim", padding=(0, 1))
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Technician", no_wrap=True)
+    table.add_column("Time", no_wrap=True, justify="right")
+    table.add_column("Billable", no_wrap=True)
+    table.add_column("Note", ratio=1)
+    for e in d.time_entries:
+        table.add_row(
+            e.work_date.strftime("%a %d %b"),
+            e.technician,
+            format_minutes(e.minutes),
+            "✔ yes" if e.billable else "– no",
+            e.note,
+        )
+    return Group(totals, table)
+
+
+def kpi_renderable(d: TicketDetail) -> RenderableType:
+    """Every clock event of the ticket, cancelled instances included (the KPI log)."""
+    if not d.clock_events:
+        return Text("No SLA clock events.", style="dim")
+    table = Table(box=None, pad_edge=False, expand=True, header_style="dim", padding=(0, 1))
+    table.add_column("At", no_wrap=True)
+    table.add_column("Clock · event (note)", ratio=1)
+    table.add_column("Used", no_wrap=True, justify="right")
+    table.add_column("Due before → after")
+    for e in d.clock_events:
+        if e.due_before == e.due_after:
+            due = _compact(e.due_after, d.zone)
+        else:
+            due = f"{_compact(e.due_before, d.zone)} → {_compact(e.due_after, d.zone)}"
+        what = Text(f"{e.kind} {e.event}")
+        if e.note:
+            what.append(f"\n{e.note}", style="dim italic")
+        table.add_row(
+            _compact(e.at, d.zone),
+            what,
+            _compact_duration(e.consumed_seconds),
+            due,
+            style="red" if e.event in ("breached", "stopped late") else "",
+        )
+    return table
+
+
+# ---------------------------------------------------------------- widgets
+
+
+class MessageBox(Static):
+    """One thread entry; direction decides its border, label and indent."""
+
+    def __init__(self, view: MessageView, zone: str) -> None:
+        direction = view.direction if view.direction in MESSAGE_LABEL else Direction.CUSTOMER
+        super().__init__(Text(view.body.strip()), classes=f"message -{direction}")
+        self.message_view = view
+        # Text, not markup: author names are data.
+        self.border_title = Text(f"{MESSAGE_LABEL[Direction(direction)]} · {view.author or '—'}")
+        self.border_subtitle = Text(f"{format_instant(view.at, zone)} · {view.channel}")
+
+
+# ---------------------------------------------------------------- the screen
+
+
+class TicketScreen(Screen[None]):
+    """The detail of one ticket, with the keys to work it."""
+
+    BINDING_GROUP_TITLE = "Ticket"
+    BINDINGS = [
+        Binding("r", "reply", "Reply", tooltip="Public reply to the customer (stops the "
+                "response clock)", id="ticket.reply"),
+        Binding("i", "note", "Note", tooltip="Internal note, only technicians see it",
+                id="ticket.note"),
+        Binding("t", "log_time", "Time", tooltip="Log time on this ticket", id="ticket.log_time"),
+        Binding("s", "change_status", "Status", tooltip="Move the ticket to another status",
+                id="ticket.status"),
+        Binding("p", "change_priority", "Priority", tooltip="Change priority (needs a reason)",
+                id="ticket.priority"),
+        Binding("a", "take", "Take", tooltip="Assign this ticket to me", id="ticket.take"),
+        Binding("c", "toggle_cancelled", "Cancelled clocks", show=False,
+                tooltip="Show or hide cancelled SLA clocks", id="ticket.toggle_cancelled"),
+        Binding("ctrl+r", "reload", "Refresh", show=False, tooltip="Reload the ticket now",
+                id="ticket.reload"),
+        Binding("escape", "back", "Back", tooltip="Back to the queue", id="ticket.back"),
+    ]
+
+    DEFAULT_CSS = """
+    TicketScreen #ticket-header { height: auto; padding: 0 1; background: $boost; }
+    TicketScreen #warnings {
+        height: auto; padding: 0 1; color: $text-error; background: $error-muted;
+    }
+    TicketScreen #warnings.-empty { display: none; }
+    TicketScreen #sla { height: auto; padding: 0 1; border: round $primary; }
+    TicketScreen #body { height: 1fr; layout: horizontal; overflow: hidden hidden; }
+    TicketScreen #thread {
+        width: 1fr; height: 1fr; padding: 0 1; border: round $panel-lighten-2;
+    }
+    TicketScreen #side { width: 76; max-width: 55%; height: 1fr; }
+    TicketScreen .pane { height: auto; padding: 0 1; border: round $panel-lighten-2; }
+    TicketScreen .message { height: auto; padding: 0 1; margin-bottom: 1; }
+    TicketScreen .message.-customer { border: round $secondary; margin-right: 6; }
+    TicketScreen .message.-public { border: heavy $success; margin-left: 6; }
+    TicketScreen .message.-internal {
+        border: dashed $warning; background: $warning 12%; margin-left: 6;
+    }
+    TicketScreen.-narrow Header { display: none; }
+    TicketScreen.-narrow #body { layout: vertical; overflow-y: auto; }
+    TicketScreen.-narrow #thread, TicketScreen.-narrow #side {
+        width: 1fr; height: auto; overflow-y: hidden;
+    }
+    TicketScreen.-narrow .message.-customer { margin-right: 2; }
+    TicketScreen.-narrow .message.-public, TicketScreen.-narrow .message.-internal {
+        margin-left: 2;
+    }
+    """
+
+    class Loaded(Message):
+        """A fresh read of the ticket (from a worker thread)."""
+
+        def __init__(
+            self,
+            detail: TicketDetail,
+            statuses: list[StatusView],
+            priorities: list[PriorityView],
+            seq: int,
+        ) -> None:
+            super().__init__()
+            self.detail = detail
+            self.statuses = statuses
+            self.priorities = priorities
+            self.seq = seq
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, desk: Desk, ticket_id: int, *, refresh_seconds: float = 2.0) -> None:
+        super().__init__()
+        self.desk = desk
+        self.ticket_id = ticket_id
+        self.refresh_seconds = refresh_seconds
+        self.seq = -1
+        self.detail: TicketDetail | None = None
+        self.statuses: list[StatusView] = []
+        self.priorities: list[PriorityView] = []
+        self.show_cancelled = False
+        self.narrow = False
+        self._fit_width = 0
+        self._drafts: dict[str, str] = {}
+        self._follow_thread = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Loading ticket {self.ticket_id}…", id="ticket-header")
+        yield Static(id="warnings", classes="-empty")
+        sla = Static(id="sla")
+        sla.border_title = "SLA"
+        yield sla
+        with VerticalScroll(id="body", can_focus=False):
+            thread = VerticalScroll(id="thread")
+            thread.border_title = "Conversation"
+            yield thread
+            with VerticalScroll(id="side"):
+                time = Static(id="time", classes="pane")
+                time.border_title = "Time"
+                yield time
+                kpi = Static(id="kpi", classes="pane")
+                kpi.border_title = "KPI history"
+                yield kpi
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)
+        self.load()
+        self.set_interval(1.0, self.tick)
+        self.set_interval(self.refresh_seconds, self.poll_changes)
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Side by side when wide; stacked in one scroll when narrow (e.g. 80×24)."""
+        self._fit_width = width
+        self.narrow = width < NARROW_WIDTH
+        self.set_class(self.narrow, "-narrow")
+        self.query_one("#body").can_focus = self.narrow
+        for pane in self.query("#thread, #side"):
+            pane.can_focus = not self.narrow
+        self._paint()
+
+    # ------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, group="ticket-load", exit_on_error=False)
+    def load(self, force: bool = True) -> None:
+        """Read the ticket off the UI thread; skip when nothing was written since."""
+        worker = get_current_worker()
+        try:
+            seq = self.desk.change_seq()
+            if not force and seq == self.seq:
+                return
+            detail = ticket_view.ticket_detail(self.desk, self.ticket_id)
+            statuses = self.desk.statuses()
+            priorities = ticket_view.priority_options(self.desk)
+        except ServiceError as exc:
+            if not worker.is_cancelled:
+                self.post_message(self.LoadFailed(str(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(detail, statuses, priorities, seq))
+
+    async def on_ticket_screen_loaded(self, message: Loaded) -> None:
+        old = self.detail
+        self.seq = message.seq
+        self.detail = message.detail
+        self.statuses = message.statuses
+        self.priorities = message.priorities
+        self._paint()
+        if old is None or old.messages != message.detail.messages or old.zone != self.detail.zone:
+            await self._rebuild_thread(message.detail)
+
+    def on_ticket_screen_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.error, title="Ticket not loaded", severity="error")
+        if self.detail is None:
+            self.query_one("#ticket-header", Static).update(Text(f"⚠ {message.error}"))
+
+    async def _rebuild_thread(self, d: TicketDetail) -> None:
+        thread = self.query_one("#thread", VerticalScroll)
+        thread.border_title = f"Conversation ({len(d.messages)})"
+        with self.app.batch_update():
+            await thread.remove_children()
+            await thread.mount_all([MessageBox(m, d.zone) for m in d.messages])
+        if self._follow_thread and d.messages:
+            self._follow_thread = False
+            last = thread.children[-1]
+            self.call_after_refresh(last.scroll_visible, animate=False)
+
+    def poll_changes(self) -> None:
+        """Other consoles and the worker write too: reload when the sequence moved."""
+        self.load(force=False)
+
+    # ------------------------------------------------------------ painting
+
+    def _paint(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        now = self.desk.clock.now()
+        self.query_one("#ticket-header", Static).update(
+            header_renderable(d, now, width=self._fit_width)
+        )
+        warnings = warnings_text(d)
+        box = self.query_one("#warnings", Static)
+        box.update(warnings)
+        box.set_class(not warnings.plain, "-empty")
+        self._paint_sla(now)
+        time = self.query_one("#time", Static)
+        time.update(time_renderable(d, d.zone))
+        time.border_title = f"Time ({len(d.time_entries)})"
+        kpi = self.query_one("#kpi", Static)
+        kpi.update(kpi_renderable(d))
+        kpi.border_title = f"KPI history ({len(d.clock_events)} events)"
+
+    def _paint_sla(self, now: datetime) -> None:
+        d = self.detail
+        if d is None:
+            return
+        sla = self.query_one("#sla", Static)
+        sla.update(
+            sla_renderable(d, now, show_cancelled=self.show_cancelled, narrow=self.narrow)
+        )
+        sla.border_title = sla_title(d, now)
+        parts = [f"times in {zone_abbreviation(d.zone, now)}"]
+        hidden = sum(1 for c in d.clocks if c.cancelled)
+        if hidden:
+            shown = "c hides them" if self.show_cancelled else "c shows them"
+            parts.append(f"{hidden} cancelled · {shown}")
+        sla.border_subtitle = " · ".join(parts)
+
+    def tick(self) -> None:
+        """Every second: countdowns and ages from the stored instants; no database."""
+        d = self.detail
+        if d is None:
+            return
+        now = self.desk.clock.now()
+        self._paint_sla(now)
+        self.query_one("#ticket-header", Static).update(
+            header_renderable(d, now, width=self._fit_width)
+        )
+
+    # ------------------------------------------------------------ actions
+
+    def _ready(self) -> TicketDetail | None:
+        if self.detail is None:
+            self.notify("The ticket is still loading.", severity="warning")
+        return self.detail
+
+    def _changed(self, text: str, *, follow_thread: bool = False) -> None:
+        """After a write: say so and read the ticket again."""
+        self.notify(text)
+        self._follow_thread = follow_thread
+        self.load()
+
+    def action_reply(self) -> None:
+        self._write_message(internal=False)
+
+    def action_note(self) -> None:
+        self._write_message(internal=True)
+
+    def _write_message(self, *, internal: bool) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        key = "note" if internal else "reply"
+        send: Callable[[int, str], None] = self.desk.note if internal else self.desk.reply
+
+        def done(outcome: MessageOutcome | None) -> None:
+            if outcome is None:
+                return
+            if outcome.sent:
+                self._drafts.pop(key, None)
+                said = "Internal note added" if internal else "Reply sent"
+                self._changed(f"#{d.number}: {said}", follow_thread=True)
+            elif outcome.draft.strip():
+                self._drafts[key] = outcome.draft
+                self.notify("Draft kept: press the key again to go on", timeout=3)
+            else:
+                self._drafts.pop(key, None)
+
+        self.app.push_screen(
+            MessageDialog(
+                d.number,
+                internal=internal,
+                submit=partial(send, d.id),
+                recipient=None if internal else (d.contact or d.requester_email),
+                draft=self._drafts.get(key, ""),
+            ),
+            callback=done,
+        )
+
+    def action_log_time(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        billable = ticket_view.default_billable(d.client_billing_type)
+        if d.client_billing_type is None:
+            hint = "No client to bill: not billable by default."
+        else:
+            contract = BILLING_LABEL.get(
+                BillingType(d.client_billing_type), d.client_billing_type
+            )
+            default = "billable" if billable else "not billable"
+            hint = f"{d.client}: {contract} contract, so {default} by default."
+
+        def submit(answer: TimeInput) -> None:
+            ticket_view.log_time(
+                self.desk, d.id, minutes=answer.minutes, billable=answer.billable,
+                note=answer.note,
+            )
+
+        def done(answer: TimeInput | None) -> None:
+            if answer is not None:
+                kind = "billable" if answer.billable else "non-billable"
+                self._changed(f"#{d.number}: logged {format_minutes(answer.minutes)} ({kind})")
+
+        self.app.push_screen(
+            TimeDialog(d.number, billable=billable, billing_hint=hint, submit=submit),
+            callback=done,
+        )
+
+    def action_change_priority(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+
+        def submit(answer: PriorityInput) -> None:
+            self.desk.change_priority(d.id, PriorityCode(answer.priority), answer.reason)
+
+        def done(answer: PriorityInput | None) -> None:
+            if answer is not None:
+                self._changed(f"#{d.number} is now {answer.priority}; SLA targets moved")
+
+        self.app.push_screen(
+            PriorityDialog(d.number, current=d.priority, options=self.priorities, submit=submit),
+            callback=done,
+        )
+
+    def action_change_status(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+
+        def picked(target: StatusView | None) -> None:
+            if target is not None:
+                request_status_change(
+                    self, self.desk, d.id, d.number, target, on_done=self._status_done
+                )
+
+        self.app.push_screen(
+            StatusPicker(d.number, current_id=d.status_id, statuses=self.statuses),
+            callback=picked,
+        )
+
+    def _status_done(self, changed: bool) -> None:
+        # request_status_change has already said what happened.
+        if changed:
+            self.load()
+
+    def action_take(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        if d.me_id is None:
+            self.notify("No technician is configured as me ([me] email)", severity="error")
+            return
+        if d.assignee_id == d.me_id:
+            self.notify(f"#{d.number} is already yours")
+            return
+        try:
+            self.desk.assign(d.id, d.me_id)
+        except ServiceError as exc:
+            self.notify(str(exc), title="Not assigned", severity="error")
+            return
+        self._changed(f"#{d.number} assigned to you")
+
+    def action_toggle_cancelled(self) -> None:
+        self.show_cancelled = not self.show_cancelled
+        self._paint_sla(self.desk.clock.now())
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+

@@ -1,0 +1,420 @@
+"""The ticket detail's modal dialogs: write a message, log time, change priority, pick a status.
+
+Each writing dialog is given the desk call to make (`submit`) and makes it itself, so a
+refused request (a `ServiceError`) is shown inside the dialog and everything typed stays
+there to fix and send again; the dialog closes only when the desk accepted it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from msp_tui.engine.vocabulary import StatusCategory
+from msp_tui.services.tickets import ServiceError
+from msp_tui.store.queries import StatusView
+from msp_tui.store.ticket_queries import PriorityView
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 72; max-width: 100%; height: auto; max-height: 100%;
+    padding: 1 2; border: thick $accent; background: $surface;
+}}
+{name} Label {{ width: 100%; }}
+{name} .title {{ text-style: bold; }}
+{name} .hint {{ color: $text-muted; }}
+{name} .problem {{ color: $text-error; text-style: bold; display: none; }}
+{name} .problem.-shown {{ display: block; }}
+{name} .buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{name} .buttons Button {{ margin-left: 1; }}
+"""
+
+
+_CATEGORY_HINT = {
+    StatusCategory.PAUSED: "  · pauses the SLA",
+    StatusCategory.RESOLVED: "  · stops the SLA, asks what fixed it",
+    StatusCategory.CLOSED: "  · closes the ticket",
+}
+
+
+def _dialog_css(name: str, extra: str = "") -> str:
+    return DIALOG_CSS.format(name=name) + extra
+
+
+@dataclass(frozen=True)
+class MessageOutcome:
+    """What a message dialog ended with: sent, or cancelled with a draft to keep."""
+
+    sent: bool
+    draft: str = ""
+
+
+class MessageDialog(ModalScreen[MessageOutcome]):
+    """A public reply (stops the response clock, meets the update clock) or an internal note."""
+
+    DEFAULT_CSS = _dialog_css(
+        "MessageDialog",
+        """
+        MessageDialog TextArea { height: 10; margin-top: 1; }
+        MessageDialog.-internal > Vertical { border: thick $warning; }
+        """,
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="ticket.message.send"),
+        Binding("escape", "cancel", "Cancel", id="ticket.message.cancel"),
+    ]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        internal: bool,
+        submit: Callable[[str], None],
+        recipient: str | None = None,
+        draft: str = "",
+    ) -> None:
+        super().__init__(classes="-internal" if internal else "")
+        self.ticket_number = ticket_number
+        self.internal = internal
+        self.submit = submit
+        self.recipient = recipient
+        self.draft = draft
+
+    def compose(self) -> ComposeResult:
+        if self.internal:
+            title = f"#{self.ticket_number} · Internal note"
+            hint = "Only technicians see it; no SLA effect."
+            send = "Add note"
+        else:
+            to = f" to {self.recipient}" if self.recipient else ""
+            title = f"#{self.ticket_number} · Public reply{to}"
+            hint = "Sent to the customer; stops the response clock."
+            send = "Send reply"
+        with Vertical():
+            yield Label(title, classes="title", markup=False)
+            yield Label(
+                f"{hint}  ctrl+s sends · esc cancels (the draft is kept)",
+                classes="hint",
+                markup=False,
+            )
+            yield TextArea(self.draft, id="body", soft_wrap=True, tab_behavior="focus")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(send, id="send", variant="warning" if self.internal else "primary")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#body", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#body", TextArea).text
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "send":
+            self.action_send()
+        else:
+            self.action_cancel()
+
+    def action_send(self) -> None:
+        body = self.text
+        if not body.strip():
+            _say(self, "Write something first.")
+            return
+        try:
+            self.submit(body)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(MessageOutcome(sent=True))
+
+    def action_cancel(self) -> None:
+        self.dismiss(MessageOutcome(sent=False, draft=self.text))
+
+
+@dataclass(frozen=True)
+class TimeInput:
+    minutes: int
+    billable: bool
+    note: str
+
+
+class TimeDialog(ModalScreen[TimeInput | None]):
+    """Log time on the ticket; billable by default unless the client's contract is fixed."""
+
+    DEFAULT_CSS = _dialog_css(
+        "TimeDialog",
+        """
+        TimeDialog Input, TimeDialog Checkbox { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.time.cancel")]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        billable: bool,
+        billing_hint: str,
+        submit: Callable[[TimeInput], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.billable = billable
+        self.billing_hint = billing_hint
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Log time", classes="title")
+            yield Label(self.billing_hint, classes="hint", markup=False)
+            yield Input(id="minutes", placeholder="Minutes worked, e.g. 45", type="integer")
+            yield Checkbox("Billable", self.billable, id="billable")
+            yield Input(id="note", placeholder="What was done (optional)")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Log time", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#minutes", Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _submit(self) -> None:
+        raw = self.query_one("#minutes", Input).value.strip()
+        try:
+            minutes = int(raw)
+        except ValueError:
+            _say(self, "Minutes must be a whole number, e.g. 45.")
+            return
+        answer = TimeInput(
+            minutes=minutes,
+            billable=self.query_one("#billable", Checkbox).value,
+            note=self.query_one("#note", Input).value,
+        )
+        try:
+            self.submit(answer)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(answer)
+
+
+@dataclass(frozen=True)
+class PriorityInput:
+    priority: str
+    reason: str
+
+
+class PriorityDialog(ModalScreen[PriorityInput | None]):
+    """Change priority: SLA targets move with it, so the desk requires a reason."""
+
+    DEFAULT_CSS = _dialog_css(
+        "PriorityDialog",
+        """
+        PriorityDialog RadioSet { width: 100%; margin-top: 1; }
+        PriorityDialog Input { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [
+        Binding("1", "choose(0)", "P1", show=False, id="ticket.priority.p1"),
+        Binding("2", "choose(1)", "P2", show=False, id="ticket.priority.p2"),
+        Binding("3", "choose(2)", "P3", show=False, id="ticket.priority.p3"),
+        Binding("4", "choose(3)", "P4", show=False, id="ticket.priority.p4"),
+        Binding("escape", "cancel", "Cancel", id="ticket.priority.cancel"),
+    ]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        current: str,
+        options: Sequence[PriorityView],
+        submit: Callable[[PriorityInput], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.current = current
+        self.options = list(options)
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Change priority", classes="title")
+            yield Label(
+                "1–4 choose · the SLA keeps the business time already used", classes="hint"
+            )
+            with RadioSet(id="priority"):
+                for option in self.options:
+                    now = "  (current)" if option.code == self.current else ""
+                    yield RadioButton(
+                        f"{option.title}{now}", value=option.code == self.current, name=option.code
+                    )
+            yield Input(id="reason", placeholder="Reason (required), e.g. whole office down")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Change priority", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#priority", RadioSet).focus()
+
+    def action_choose(self, index: int) -> None:
+        buttons = list(self.query(RadioButton))
+        if 0 <= index < len(buttons):
+            buttons[index].value = True
+
+    @property
+    def chosen(self) -> str | None:
+        pressed = self.query_one("#priority", RadioSet).pressed_button
+        return pressed.name if pressed is not None else None
+
+    def on_input_submitted(self) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _submit(self) -> None:
+        chosen = self.chosen
+        if chosen is None or chosen == self.current:
+            _say(self, f"#{self.ticket_number} is already {self.current}: choose another priority.")
+            return
+        answer = PriorityInput(chosen, self.query_one("#reason", Input).value)
+        try:
+            self.submit(answer)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            self.query_one("#reason", Input).focus()
+            return
+        self.dismiss(answer)
+
+
+class StatusPicker(ModalScreen[StatusView | None]):
+    """Pick the next status; typing filters the list, enter takes the highlighted one."""
+
+    DEFAULT_CSS = _dialog_css(
+        "StatusPicker",
+        """
+        StatusPicker OptionList { height: auto; max-height: 14; margin-top: 1; }
+        StatusPicker Input { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="ticket.status.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="ticket.status.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="ticket.status.previous"),
+    ]
+
+    def __init__(
+        self, ticket_number: int, *, current_id: int, statuses: Sequence[StatusView]
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.current_id = current_id
+        self.statuses = [s for s in statuses if s.id != current_id and s.key]
+        self.shown: list[StatusView] = list(self.statuses)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Change status", classes="title")
+            yield Input(id="filter", placeholder="Type to filter, enter to choose")
+            yield OptionList(id="statuses")
+            yield Label("", id="empty", classes="hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#filter", Input).focus()
+
+    def _fill(self, text: str) -> None:
+        needle = text.strip().lower()
+        self.shown = [s for s in self.statuses if needle in s.name.lower()]
+        options = self.query_one("#statuses", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(f"{s.name}{_CATEGORY_HINT.get(s.category, '')}", id=str(s.id))
+            for s in self.shown
+        )
+        if self.shown:
+            options.highlighted = 0
+        empty = self.query_one("#empty", Label)
+        empty.update("No other status matches.")
+        empty.display = not self.shown
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _take_highlighted(self) -> None:
+        index = self.query_one("#statuses", OptionList).highlighted
+        if index is not None and 0 <= index < len(self.shown):
+            self.dismiss(self.shown[index])
+
+    @on(OptionList.OptionSelected, "#statuses")
+    def _take_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.shown[event.option_index])
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#statuses", OptionList)
+        if options.has_focus:
+            (options.action_cursor_down if step > 0 else options.action_cursor_up)()
+            return
+        if self.shown:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+
+def _say(dialog: ModalScreen[object], text: str) -> None:
+    """A problem with the input, on the dialog's error line (marked ✖, not only red)."""
+    line = dialog.query_one("#error", Label)
+    line.update(Text(f"✖ {text}"))  # service messages are text, not markup
+    line.add_class("-shown")
+
+
+def _show_error(dialog: ModalScreen[object], text: str) -> None:
+    """Say why the desk refused, in the dialog and as a toast; the input stays as typed."""
+    _say(dialog, text)
+    dialog.notify(text, title="Not saved", severity="error")

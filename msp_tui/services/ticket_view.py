@@ -1,0 +1,187 @@
+"""The ticket detail's use cases: the whole view in one read transaction, and time logging.
+
+The screen repaints countdowns every second from the instants in `TicketDetail`; what
+needs a business calendar (time used so far, targets in contract words) is worked out
+here once per load, so the UI thread never does calendar math or touches a session.
+The plain formatters live here too, so tests and other screens format the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from msp_tui.engine import sla as eng
+from msp_tui.engine.targets import parse_target
+from msp_tui.engine.vocabulary import BillingType, ClockKind, ClockState
+from msp_tui.services import sla, tickets
+from msp_tui.services.calendars import load_calendar
+from msp_tui.services.desk import Desk
+from msp_tui.services.tickets import ServiceError
+from msp_tui.store import ticket_queries as tq
+from msp_tui.store.models import Ticket
+from msp_tui.store.queries import TechnicianView, technician_by_email
+from msp_tui.store.ticket_queries import ClockView, PriorityView, TicketDetail
+
+DAY_SECONDS = 24 * 3600
+
+
+def ticket_detail(desk: Desk, ticket_id: int) -> TicketDetail:
+    """Everything the detail screen shows, read in one transaction at `desk.clock.now()`."""
+    now = desk.clock.now()
+    with desk.db.session() as s:
+        detail = tq.ticket_detail(s, ticket_id)
+        if detail is None:
+            raise ServiceError(f"no ticket with id {ticket_id}")
+        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        rules = sla.rules_for(s, detail.sla_profile_id, detail.priority)
+        clocks = tuple(_with_business_time(s, c, rules, now) for c in detail.clocks)
+        zone = _display_zone(s, me, detail)
+    return replace(detail, clocks=clocks, zone=zone, me_id=me.id if me else None)
+
+
+def priority_options(desk: Desk) -> list[PriorityView]:
+    with desk.db.session() as s:
+        return tq.priority_options(s)
+
+
+def default_billable(billing_type: str | None) -> bool:
+    """Time is billable unless the contract is fixed monthly (or there is no client to bill)."""
+    if billing_type is None:
+        return False
+    return billing_type != BillingType.FIXED_MONTHLY
+
+
+def log_time(
+    desk: Desk, ticket_id: int, *, minutes: int, billable: bool, note: str = ""
+) -> None:
+    """Log my time on a ticket, dated today in my zone; one transaction."""
+    at = desk.clock.now()
+    with desk.db.session() as s:
+        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        if me is None:
+            raise ServiceError("time is logged by a technician: set [me] email in the config")
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise ServiceError(f"no ticket with id {ticket_id}")
+        tickets.log_time(
+            s,
+            ticket,
+            technician_id=me.id,
+            minutes=minutes,
+            billable=billable,
+            work_date=at.astimezone(_zone_or_utc(me.timezone)).date(),
+            at=at,
+            note=note.strip(),
+        )
+
+
+# ---------------------------------------------------------------- business time
+
+
+def _with_business_time(
+    s: Session, clock: ClockView, rules: sla.Rules | None, now: datetime
+) -> ClockView:
+    calendar = load_calendar(s, clock.calendar_id)
+    value = eng.KpiClock(
+        kind=ClockKind(clock.kind),
+        state=ClockState(clock.state),
+        target_seconds=clock.target_seconds,
+        started_at=clock.started_at,
+        consumed_seconds=clock.consumed_seconds,
+        running_since=clock.running_since,
+    )
+    return replace(
+        clock,
+        used_seconds=value.consumed(now, calendar),
+        target_label=_target_label(clock, rules, calendar.business_day_seconds()),
+    )
+
+
+def _target_label(clock: ClockView, rules: sla.Rules | None, calendar_day: int) -> str:
+    """The profile's own words when this clock runs on them, else from the seconds."""
+    kind = ClockKind(clock.kind)
+    if rules is not None and rules.calendar_id == clock.calendar_id:
+        spec = {
+            ClockKind.RESPONSE: rules.target.response,
+            ClockKind.RESOLUTION: rules.target.resolution,
+            ClockKind.UPDATE: rules.target.update_interval,
+        }[kind]
+        try:
+            if spec and rules.target_seconds(kind, clock.started_at) == clock.target_seconds:
+                return parse_target(spec).describe()
+        except ValueError:
+            pass
+    day = (rules.business_day_seconds() if rules else None) or calendar_day
+    # On a 24/7 calendar a "business day" is just a day: say hours.
+    return format_target(clock.target_seconds, day if day < DAY_SECONDS else None)
+
+
+def _display_zone(s: Session, me: TechnicianView | None, detail: TicketDetail) -> str:
+    """My zone; else the zone of the calendar the clocks count on; else UTC."""
+    candidates = [me.timezone if me else None]
+    calendar_id = detail.clocks[0].calendar_id if detail.clocks else None
+    calendar_id = calendar_id or detail.client_profile_calendar_id
+    if calendar_id is not None:
+        candidates.append(load_calendar(s, calendar_id).tz)
+    for name in candidates:
+        if name and _valid_zone(name):
+            return name
+    return "UTC"
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _zone_or_utc(name: str | None) -> ZoneInfo:
+    return ZoneInfo(name) if name and _valid_zone(name) else ZoneInfo("UTC")
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_duration(seconds: int) -> str:
+    """Business or wall time for people: "45 min", "4 h", "1 h 30 min", "52 h"."""
+    minutes = max(0, seconds) // 60
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    if not rest:
+        return f"{hours} h"
+    return f"{hours} h {rest:02d} min"
+
+
+def format_minutes(minutes: int) -> str:
+    """Logged time: "1 h 30 min"."""
+    return format_duration(minutes * 60)
+
+
+def format_target(seconds: int, business_day_seconds: int | None = None) -> str:
+    """A target from its seconds: whole business days when it is some, else hours."""
+    day = business_day_seconds
+    if day and seconds >= day and seconds % day == 0:
+        n = seconds // day
+        return f"{n} business day{'s' if n != 1 else ''}"
+    return format_duration(seconds)
+
+
+def format_instant(at: datetime | None, zone: str, *, with_zone: bool = True) -> str:
+    """An instant in the reader's zone: "Tue 24 Nov 14:00 EST"."""
+    if at is None:
+        return "—"
+    local = at.astimezone(_zone_or_utc(zone))
+    text = local.strftime("%a %d %b %H:%M")
+    return f"{text} {local.strftime('%Z')}" if with_zone else text
+
+
+def zone_abbreviation(zone: str, at: datetime) -> str:
+    """The zone's short name at an instant ("EST"), for headings."""
+    return at.astimezone(_zone_or_utc(zone)).strftime("%Z")

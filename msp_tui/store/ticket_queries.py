@@ -1,0 +1,372 @@
+"""Read model of one ticket for the detail screen: a frozen `TicketDetail` in five queries.
+
+Like `store/queries.py`, nothing here leaves a session or an ORM object behind: the
+screen paints plain tuples and repaints countdowns from the stored instants. Business
+time math (time used so far, human targets) is the service's job
+(`services/ticket_view.py`), which fills the fields left at their defaults here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from msp_tui.engine.vocabulary import ClockState
+from msp_tui.store.models import (
+    Asset,
+    Category,
+    Client,
+    Contact,
+    Message,
+    Priority,
+    SlaClock,
+    SlaClockEvent,
+    SlaProfile,
+    Status,
+    TechGroup,
+    Technician,
+    Ticket,
+    TimeEntry,
+)
+
+# A clock stops being paused at any of these (a resolve while paused meets the clock).
+_PAUSE_ENDS = frozenset({"resumed", "reopened", "met", "stopped late", "cancelled"})
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    direction: str  # engine.vocabulary.Direction: customer, public, internal
+    channel: str
+    author: str
+    author_email: str | None
+    at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class PausedSpan:
+    """One pause of a clock; `end` is None while it is still paused."""
+
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One SLA KPI instance; has the instants `engine.badges.badge_for` reads."""
+
+    id: int
+    kind: str
+    state: str
+    calendar_id: int
+    target_seconds: int
+    consumed_seconds: int
+    running_since: datetime | None
+    started_at: datetime
+    due_at: datetime | None
+    at_risk_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    paused_spans: tuple[PausedSpan, ...] = ()
+    # Filled by the service: business seconds used by the read instant, and the target
+    # as a contract says it ("4 h", "2 business days").
+    used_seconds: int = 0
+    target_label: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state == ClockState.CANCELLED
+
+
+@dataclass(frozen=True)
+class ClockEventView:
+    id: int
+    clock_id: int
+    kind: str
+    event: str
+    at: datetime
+    consumed_seconds: int
+    due_before: datetime | None
+    due_after: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class TimeEntryView:
+    id: int
+    technician: str
+    work_date: date
+    minutes: int
+    billable: bool
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PriorityView:
+    code: str
+    label: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    id: int
+    number: int
+    subject: str
+    type: str
+    channel: str
+    priority: str
+    priority_label: str
+    status_id: int
+    status: str
+    status_key: str | None
+    status_category: str
+    client_id: int | None
+    client: str | None
+    client_billing_type: str | None
+    client_vip: bool
+    client_profile: str | None  # the client's SLA tier
+    client_profile_calendar_id: int | None
+    sla_profile_id: int | None  # the profile the clocks run on
+    unmatched_client: bool
+    possible_social_engineering: bool
+    requester_email: str | None
+    contact: str | None
+    contact_email: str | None
+    contact_authorized: bool | None
+    contact_terminated: bool | None
+    asset: str | None
+    category: str | None
+    sub_category: str | None
+    assignee_id: int | None
+    assignee: str | None
+    secondary: str | None
+    group: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    messages: tuple[MessageView, ...] = ()
+    clocks: tuple[ClockView, ...] = ()
+    clock_events: tuple[ClockEventView, ...] = ()
+    time_entries: tuple[TimeEntryView, ...] = ()
+    # Filled by the service: the zone instants are shown in, and who "me" is.
+    zone: str = "UTC"
+    me_id: int | None = None
+
+    @property
+    def billable_minutes(self) -> int:
+        return sum(e.minutes for e in self.time_entries if e.billable)
+
+    @property
+    def non_billable_minutes(self) -> int:
+        return sum(e.minutes for e in self.time_entries if not e.billable)
+
+
+def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
+    """The ticket, its thread, clocks, clock history and time, or None if there is none."""
+    header = _header(session, ticket_id)
+    if header is None:
+        return None
+    events = _clock_events(session, ticket_id)
+    return TicketDetail(
+        **header,
+        messages=_messages(session, ticket_id),
+        clocks=_clocks(session, ticket_id, events),
+        clock_events=events,
+        time_entries=_time_entries(session, ticket_id),
+    )
+
+
+def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
+    assignee = aliased(Technician)
+    secondary = aliased(Technician)
+    sub = aliased(Category)
+    parent = aliased(Category)
+    stmt = (
+        sa.select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.subject,
+            Ticket.type,
+            Ticket.channel,
+            Ticket.priority,
+            Priority.label.label("priority_label"),
+            Ticket.status_id,
+            Status.name.label("status"),
+            Status.key.label("status_key"),
+            Status.category.label("status_category"),
+            Ticket.client_id,
+            Client.name.label("client"),
+            Client.billing_type.label("client_billing_type"),
+            sa.func.coalesce(Client.vip, False).label("client_vip"),
+            SlaProfile.name.label("client_profile"),
+            SlaProfile.calendar_id.label("client_profile_calendar_id"),
+            Ticket.sla_profile_id,
+            Ticket.unmatched_client,
+            Ticket.possible_social_engineering,
+            Ticket.requester_email,
+            Contact.name.label("contact"),
+            Contact.email.label("contact_email"),
+            Contact.authorized.label("contact_authorized"),
+            Contact.terminated.label("contact_terminated"),
+            Asset.hostname.label("asset"),
+            parent.name.label("parent_category"),
+            sub.name.label("own_category"),
+            Ticket.assignee_id,
+            assignee.name.label("assignee"),
+            secondary.name.label("secondary"),
+            TechGroup.name.label("group"),
+            Ticket.created_at,
+            Ticket.updated_at,
+            Ticket.first_response_at,
+            Ticket.resolved_at,
+            Ticket.closed_at,
+        )
+        .join(Status, Status.id == Ticket.status_id)
+        .join(Priority, Priority.code == Ticket.priority)
+        .outerjoin(Client, Client.id == Ticket.client_id)
+        .outerjoin(SlaProfile, SlaProfile.id == Client.sla_profile_id)
+        .outerjoin(Contact, Contact.id == Ticket.contact_id)
+        .outerjoin(Asset, Asset.id == Ticket.asset_id)
+        .outerjoin(sub, sub.id == Ticket.category_id)
+        .outerjoin(parent, parent.id == sub.parent_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .outerjoin(secondary, secondary.id == Ticket.secondary_id)
+        .outerjoin(TechGroup, TechGroup.id == Ticket.group_id)
+        .where(Ticket.id == ticket_id)
+    )
+    row = session.execute(stmt).mappings().one_or_none()
+    if row is None:
+        return None
+    out = dict(row)
+    parent_name, own = out.pop("parent_category"), out.pop("own_category")
+    # A ticket filed on a top-level category has no sub-category.
+    out["category"], out["sub_category"] = (parent_name, own) if parent_name else (own, None)
+    out["client_vip"] = bool(out["client_vip"])
+    return out
+
+
+def _messages(session: Session, ticket_id: int) -> tuple[MessageView, ...]:
+    stmt = (
+        sa.select(
+            Message.id,
+            Message.direction,
+            Message.channel,
+            Message.author_name,
+            Message.author_email,
+            Message.created_at,
+            Message.body,
+        )
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Message.created_at, Message.id)
+    )
+    return tuple(MessageView(*row) for row in session.execute(stmt).all())
+
+
+def _clocks(
+    session: Session, ticket_id: int, events: tuple[ClockEventView, ...]
+) -> tuple[ClockView, ...]:
+    stmt = (
+        sa.select(
+            SlaClock.id,
+            SlaClock.kind,
+            SlaClock.state,
+            SlaClock.calendar_id,
+            SlaClock.target_seconds,
+            SlaClock.consumed_seconds,
+            SlaClock.running_since,
+            SlaClock.started_at,
+            SlaClock.due_at,
+            SlaClock.at_risk_at,
+            SlaClock.breached_at,
+            SlaClock.stopped_at,
+        )
+        .where(SlaClock.ticket_id == ticket_id)
+        .order_by(SlaClock.id)
+    )
+    out = []
+    for row in session.execute(stmt).all():
+        clock_id, state = row.id, row.state
+        mine = [e for e in events if e.clock_id == clock_id]
+        out.append(ClockView(*row, paused_spans=paused_spans(mine, state == ClockState.PAUSED)))
+    return tuple(out)
+
+
+def paused_spans(events: Iterable[ClockEventView], paused_now: bool) -> tuple[PausedSpan, ...]:
+    """Pause/resume pairs of one clock's events (in time order).
+
+    A clock opened already paused (a retarget while waiting on the customer) has no
+    "paused" event: its pause runs from its first event.
+    """
+    spans: list[PausedSpan] = []
+    start: datetime | None = None
+    first: datetime | None = None
+    for e in events:
+        first = first or e.at
+        if e.event == "paused" and start is None:
+            start = e.at
+        elif e.event in _PAUSE_ENDS and start is not None:
+            spans.append(PausedSpan(start, e.at))
+            start = None
+    if paused_now:
+        if start is None and first is not None and not spans:
+            start = first
+        if start is not None:
+            spans.append(PausedSpan(start, None))
+    return tuple(spans)
+
+
+def _clock_events(session: Session, ticket_id: int) -> tuple[ClockEventView, ...]:
+    stmt = (
+        sa.select(
+            SlaClockEvent.id,
+            SlaClockEvent.clock_id,
+            SlaClock.kind,
+            SlaClockEvent.event,
+            SlaClockEvent.at,
+            SlaClockEvent.consumed_seconds,
+            SlaClockEvent.due_before,
+            SlaClockEvent.due_after,
+            SlaClockEvent.note,
+        )
+        .join(SlaClock, SlaClock.id == SlaClockEvent.clock_id)
+        .where(SlaClockEvent.ticket_id == ticket_id)
+        .order_by(SlaClockEvent.at, SlaClockEvent.id)
+    )
+    return tuple(ClockEventView(*row) for row in session.execute(stmt).all())
+
+
+def _time_entries(session: Session, ticket_id: int) -> tuple[TimeEntryView, ...]:
+    stmt = (
+        sa.select(
+            TimeEntry.id,
+            Technician.name,
+            TimeEntry.work_date,
+            TimeEntry.minutes,
+            TimeEntry.billable,
+            TimeEntry.note,
+            TimeEntry.created_at,
+        )
+        .join(Technician, Technician.id == TimeEntry.technician_id)
+        .where(TimeEntry.ticket_id == ticket_id)
+        .order_by(TimeEntry.work_date, TimeEntry.created_at, TimeEntry.id)
+    )
+    return tuple(TimeEntryView(*row) for row in session.execute(stmt).all())
+
+
+def priority_options(session: Session) -> list[PriorityView]:
+    """P1-P4 with their (editable) labels, most urgent first."""
+    rows = session.execute(sa.select(Priority.code, Priority.label).order_by(Priority.rank)).all()
+    return [PriorityView(*r) for r in rows]
