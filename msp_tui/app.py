@@ -115,7 +115,11 @@ class MspApp(App[None]):
         if type(self.screen).__name__ == "BoardScreen":
             return
         self._back_to_queue()
-        self.push_screen(BoardScreen(self.desk, show_closed=self._show_closed))
+        self.push_screen(
+            BoardScreen(
+                self.desk, show_closed=self._show_closed, refresh_seconds=self._refresh_seconds
+            )
+        )
 
     def action_queue(self) -> None:
         self._back_to_queue()
