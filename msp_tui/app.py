@@ -91,6 +91,12 @@ class MspApp(App[None]):
     def _top_level(self) -> bool:
         return isinstance(self.screen, QueueScreen) or type(self.screen).__name__ == "BoardScreen"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide `q` below the top level, so the footer only offers what works."""
+        if action == "quit_top":
+            return self._top_level()
+        return True
+
     def action_quit_top(self) -> None:
         """`q` quits only from the queue or the board; elsewhere `esc` goes back."""
         if self._top_level():

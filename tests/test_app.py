@@ -203,3 +203,21 @@ async def test_notifications_for_me_become_toasts_once(demo_desk: Desk) -> None:
         app.poll_notifications()
         await _settle(pilot)
     assert shown == [("#1234 breached its SLA", "error")]
+
+
+async def test_enter_opens_the_ticket_under_the_cursor_and_escape_returns(demo_desk: Desk) -> None:
+    from msp_tui.screens.ticket import TicketScreen
+
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        queue = _queue(app)
+        await pilot.press("j", "j")
+        chosen = queue.table.current
+        assert chosen is not None
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == chosen.id
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert app.screen is queue and queue.table.current == chosen

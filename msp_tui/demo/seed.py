@@ -382,7 +382,7 @@ def _replay_story(
                at=at[0], actor=svc.SYSTEM, reason=f"routed to {group_name}")
     svc.change_status(s, ticket, "in_progress", at=at[0], actor=actor)
     svc.add_message(s, ticket, at=at[1], direction=Direction.PUBLIC, actor=actor,
-                    body=f"Hi {sender_name.split()[0]},\n\nThanks for reporting this - "
+                    body=f"Hi {_first_name(sender_name)},\n\nThanks for reporting this - "
                          f"I'm looking into it now.\n\n{tech.name}")
     count += 1
     if rng.random() < 0.7:
@@ -454,6 +454,12 @@ _NOTES = [
     "Ruled out DNS; ping to gateway fine.",
     "Customer confirmed the issue began after the weekend update.",
 ]
+
+
+def _first_name(full: str) -> str:
+    """"Dr. Elena Ruiz" -> "Elena": titles end with a dot."""
+    words = [w for w in full.split() if not w.endswith(".")]
+    return words[0] if words else full
 
 
 def _detail(rng: random.Random) -> str:

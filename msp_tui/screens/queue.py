@@ -33,6 +33,7 @@ SORT_LABELS = {
 
 class QueueScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Queue"
+    AUTO_FOCUS = "QueueTable"  # the list has the keys whenever the screen is shown
     DEFAULT_CSS = """
     QueueScreen #summary { height: 1; padding: 0 1; background: $boost; }
     QueueScreen #columns { height: 1; padding: 0 0 0 0; background: $panel; }
@@ -254,5 +255,5 @@ class QueueScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
-    def on_queue_table_opened(self, message: QueueTable.Opened) -> None:
-        self.app.run_action(f"open_ticket({message.row.id})")
+    async def on_queue_table_opened(self, message: QueueTable.Opened) -> None:
+        await self.app.run_action(f"open_ticket({message.row.id})")

@@ -158,13 +158,15 @@ def apply_value(row: SlaClock, value: eng.KpiClock) -> None:
 def _record(
     s: Session, row: SlaClock, event: str, at: datetime, due_before: datetime | None, note: str = ""
 ) -> None:
+    # what the clock had used *at the event*, not at its last transition
+    consumed = to_value(row).consumed(at, load_calendar(s, row.calendar_id))
     s.add(
         SlaClockEvent(
             clock_id=row.id,  # type: ignore[arg-type]
             ticket_id=row.ticket_id,
             event=event,
             at=at,
-            consumed_seconds=row.consumed_seconds,
+            consumed_seconds=consumed,
             due_before=due_before,
             due_after=row.due_at,
             note=note,
