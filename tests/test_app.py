@@ -221,3 +221,43 @@ async def test_enter_opens_the_ticket_under_the_cursor_and_escape_returns(demo_d
         await pilot.press("escape")
         await _settle(pilot)
         assert app.screen is queue and queue.table.current == chosen
+
+
+async def test_filter_dialog_combines_with_search_and_rejects_bad_dates(demo_desk: Desk) -> None:
+    from textual.widgets import Input, SelectionList
+
+    from msp_tui.screens.filter_dialog import FilterDialog
+
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await _settle(pilot)
+        queue = _queue(app)
+        everything = queue.table.total
+        await pilot.press("f")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        dialog.query_one("#priorities", SelectionList).select("P2")
+        dialog.query_one("#badges", SelectionList).select("Breached")
+        dialog.query_one("#created_from", Input).value = "24-11-2026"  # wrong format
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # kept open, input kept
+        assert "not a date" in str(dialog.query_one("#error").render())
+        dialog.query_one("#created_from", Input).value = ""
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert app.screen is queue
+        narrowed = queue.table.total
+        assert 0 < narrowed < everything
+        for i in range(narrowed):
+            row = queue.table.row_at(i)
+            assert row is not None and row.priority == "P2"
+        assert "P2" in str(queue.query_one("#summary").render())
+        # search combines with the filter (AND)
+        await pilot.press("slash", *"vpn", "enter")
+        await _settle(pilot)
+        assert queue.table.total <= narrowed
+        await pilot.press("x")  # clear everything
+        await _settle(pilot)
+        assert queue.table.total == everything
