@@ -26,8 +26,14 @@ from msp_tui.widgets.queue_table import QueueTable, format_age
 __all__ = ["QueueScreen", "format_age"]
 
 SORT_LABELS = {
-    "due": "SLA due", "number": "number", "client": "client", "subject": "subject",
-    "priority": "priority", "status": "status", "assignee": "assignee", "age": "age",
+    "due": "SLA due",
+    "number": "number",
+    "client": "client",
+    "subject": "subject",
+    "priority": "priority",
+    "status": "status",
+    "assignee": "assignee",
+    "age": "age",
 }
 
 
@@ -41,18 +47,40 @@ class QueueScreen(Screen[None]):
     QueueScreen #search.visible { display: block; }
     """
     BINDINGS = [
-        Binding("slash", "search", "Search", tooltip="Full-text search of subjects and replies",
-                id="queue.search"),
-        Binding("f", "filter", "Filter", tooltip="Filter by status, priority, assignee, …",
-                id="queue.filter"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            tooltip="Full-text search of subjects and replies",
+            id="queue.search",
+        ),
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            tooltip="Filter by status, priority, assignee, …",
+            id="queue.filter",
+        ),
         Binding("m", "mine", "Mine", tooltip="Only my tickets (toggle)", id="queue.mine"),
-        Binding("c", "toggle_closed", "Closed", tooltip="Show or hide closed tickets",
-                id="queue.toggle_closed"),
+        Binding(
+            "c",
+            "toggle_closed",
+            "Closed",
+            tooltip="Show or hide closed tickets",
+            id="queue.toggle_closed",
+        ),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column", id="queue.sort"),
-        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order",
-                id="queue.reverse"),
-        Binding("x", "clear", "Clear", show=False, tooltip="Clear filters and search",
-                id="queue.clear"),
+        Binding(
+            "S",
+            "reverse",
+            "Reverse",
+            show=False,
+            tooltip="Reverse the sort order",
+            id="queue.reverse",
+        ),
+        Binding(
+            "x", "clear", "Clear", show=False, tooltip="Clear filters and search", id="queue.clear"
+        ),
         Binding("escape", "escape", "Clear search", show=False, id="queue.escape"),
         Binding("ctrl+r", "reload", "Refresh", tooltip="Reload the queue now", id="queue.reload"),
     ]
@@ -98,8 +126,9 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         saved_filter, self.sort = queue_service.load_view(self.desk)
-        self.filter = replace(saved_filter, include_closed=saved_filter.include_closed
-                              or self._show_closed_default)
+        self.filter = replace(
+            saved_filter, include_closed=saved_filter.include_closed or self._show_closed_default
+        )
         if self.filter.search:
             search = self.query_one("#search", Input)
             search.value = self.filter.search
@@ -133,16 +162,15 @@ class QueueScreen(Screen[None]):
         top = int(table.scroll_offset.y)
         if current is not None and cursor != table.cursor:
             top = max(0, top + cursor - table.cursor)  # keep the row where the eye is
-        wanted = sorted({i // PAGE_SIZE for i in (top, top + max(1, table.size.height), cursor)
-                         if i < total})
+        wanted = sorted(
+            {i // PAGE_SIZE for i in (top, top + max(1, table.size.height), cursor) if i < total}
+        )
         pages: dict[int, Page] = {}
         for index in wanted:
             pages[index] = self._fetch(index, pages, f, sort)
         self.post_message(self.Reloaded(total, pages, cursor, seq))
 
-    def _fetch(
-        self, index: int, known: dict[int, Page], f: QueueFilter, sort: QueueSort
-    ) -> Page:
+    def _fetch(self, index: int, known: dict[int, Page], f: QueueFilter, sort: QueueSort) -> Page:
         """Keyset from a neighbouring page when there is one; OFFSET only for a jump."""
         before, after = known.get(index - 1), known.get(index + 1)
         if before is not None and before.last_key is not None:
@@ -183,8 +211,11 @@ class QueueScreen(Screen[None]):
     def _render_chrome(self) -> None:
         table = self.table
         self.query_one("#columns", Static).update(
-            table.header_text(max(1, table.size.width or self.size.width), self.sort.column,
-                              self.sort.descending)
+            table.header_text(
+                table.content_width if table.size.width else self.size.width,
+                self.sort.column,
+                self.sort.descending,
+            )
         )
         scope = "incl. closed" if self.filter.include_closed else "not closed"
         parts = [f"{table.total:,} tickets ({scope})"]

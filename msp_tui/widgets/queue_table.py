@@ -102,7 +102,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"queue-table--cursor", "queue-table--zebra"}
     DEFAULT_CSS = """
-    QueueTable { height: 1fr; overflow-x: hidden; }
+    QueueTable { height: 1fr; overflow-x: hidden; scrollbar-gutter: stable; }
     QueueTable > .queue-table--cursor { background: $accent; color: $text; text-style: bold; }
     QueueTable > .queue-table--zebra { background: $surface; }
     """
@@ -158,6 +158,11 @@ class QueueTable(ScrollView, can_focus=True):
         return page.rows[offset] if offset < len(page.rows) else None
 
     @property
+    def content_width(self) -> int:
+        """Columns for text: the widget less its vertical scroll bar."""
+        return max(1, self.scrollable_content_region.width)
+
+    @property
     def current(self) -> TicketRow | None:
         return self.row_at(self.cursor)
 
@@ -170,7 +175,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
-        width = self.size.width
+        width = self.content_width
         if index >= self.total:
             return Strip.blank(width, self.rich_style)
         row = self.row_at(index)
