@@ -13,11 +13,16 @@ from dataclasses import replace
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from msp_tui.store.models import Client, Priority, Status, Technician, Ticket
-from msp_tui.store.queries import StatusView, TicketRow, clocks_by_ticket
+from msp_tui.store.models import Status, Ticket
+from msp_tui.store.queries import (
+    StatusView,
+    TicketRow,
+    clocks_by_ticket,
+    ticket_row_select,
+    urgency_order,
+)
 
 K = TypeVar("K")
 
@@ -39,35 +44,11 @@ def ticket_counts_by_status(session: Session) -> dict[int, int]:
 
 
 def _card_select(status_ids: Sequence[int], limit: int) -> sa.Select[tuple[object, ...]]:
-    """The queue's columns and urgency order (`queries.queue_rows`), limited to some statuses."""
-    assignee = aliased(Technician)
+    """The queue's columns and urgency order, limited to some statuses."""
     return (
-        sa.select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Client.name,
-            Ticket.priority,
-            Status.name,
-            Status.category,
-            assignee.name,
-            Ticket.created_at,
-            Ticket.next_due_at,
-            Ticket.unmatched_client,
-            Ticket.sla_breached,
-        )
-        .join(Status, Status.id == Ticket.status_id)
-        .join(Priority, Priority.code == Ticket.priority)
-        .outerjoin(Client, Client.id == Ticket.client_id)
-        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        ticket_row_select()
         .where(Ticket.status_id.in_(list(status_ids)))  # type: ignore[attr-defined]
-        .order_by(
-            sa.case((Ticket.next_due_at.is_(None), 1), else_=0),  # type: ignore[union-attr]
-            Ticket.next_due_at,
-            Priority.rank,
-            Ticket.created_at,
-            Ticket.id,  # a total order, so equal tickets never swap places between reloads
-        )
+        .order_by(*urgency_order())
         .limit(limit)
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -55,12 +56,11 @@ class TechnicianView:
     timezone: str | None
 
 
-def queue_rows(
-    session: Session, *, include_closed: bool = False, limit: int = 500
-) -> list[TicketRow]:
-    """Tickets for the queue, most urgent first: nearest SLA due, then priority, then age."""
+def ticket_row_select() -> sa.Select[Any]:
+    """The columns of a `TicketRow` with the joins they need: one definition for the
+    queue, the board and anything else that lists tickets."""
     assignee = aliased(Technician)
-    stmt = (
+    return (
         sa.select(
             Ticket.id,
             Ticket.number,
@@ -80,17 +80,33 @@ def queue_rows(
         .outerjoin(Client, Client.id == Ticket.client_id)
         .outerjoin(assignee, assignee.id == Ticket.assignee_id)
     )
-    if not include_closed:
-        stmt = stmt.where(Status.category != StatusCategory.CLOSED)
-    stmt = stmt.order_by(
+
+
+def urgency_order() -> list[Any]:
+    """Most urgent first: nearest SLA due (none last), priority, age, then id (total)."""
+    return [
         sa.case((Ticket.next_due_at.is_(None), 1), else_=0),  # type: ignore[union-attr]
         Ticket.next_due_at,
         Priority.rank,
         Ticket.created_at,
-    ).limit(limit)
-    rows = [TicketRow(*row) for row in session.execute(stmt).all()]
+        Ticket.id,
+    ]
+
+
+def with_clocks(session: Session, rows: list[TicketRow]) -> list[TicketRow]:
     clocks = clocks_by_ticket(session, [r.id for r in rows])
     return [replace(r, clocks=clocks.get(r.id, ())) for r in rows]
+
+
+def queue_rows(
+    session: Session, *, include_closed: bool = False, limit: int = 500
+) -> list[TicketRow]:
+    """Tickets for the queue, most urgent first (a simple, non-virtual read)."""
+    stmt = ticket_row_select()
+    if not include_closed:
+        stmt = stmt.where(Status.category != StatusCategory.CLOSED)
+    stmt = stmt.order_by(*urgency_order()).limit(limit)
+    return with_clocks(session, [TicketRow(*row) for row in session.execute(stmt).all()])
 
 
 def clocks_by_ticket(session: Session, ticket_ids: list[int]) -> dict[int, tuple[ClockRow, ...]]:

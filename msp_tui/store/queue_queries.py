@@ -20,7 +20,7 @@ from sqlmodel import Session
 from msp_tui.engine.badges import Badge
 from msp_tui.engine.vocabulary import ClockState, StatusCategory
 from msp_tui.store.models import Client, Priority, SlaClock, Status, Technician, Ticket
-from msp_tui.store.queries import TicketRow, clocks_by_ticket
+from msp_tui.store.queries import TicketRow, ticket_row_select, with_clocks
 from msp_tui.store.search import matching_tickets_clause
 
 PAGE_SIZE = 100
@@ -234,30 +234,9 @@ def _rows(session: Session, ids: list[int]) -> list[TicketRow]:
     """Display rows for ids, in the given order, with their clocks."""
     if not ids:
         return []
-    assignee = aliased(Technician)
-    stmt = (
-        sa.select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.subject,
-            Client.name,
-            Ticket.priority,
-            Status.name,
-            Status.category,
-            assignee.name,
-            Ticket.created_at,
-            Ticket.next_due_at,
-            Ticket.unmatched_client,
-            Ticket.sla_breached,
-        )
-        .join(Status, Status.id == Ticket.status_id)
-        .outerjoin(Client, Client.id == Ticket.client_id)
-        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
-        .where(Ticket.id.in_(ids))  # type: ignore[union-attr]
-    )
+    stmt = ticket_row_select().where(Ticket.id.in_(ids))  # type: ignore[union-attr]
     by_id = {r[0]: TicketRow(*r) for r in session.execute(stmt).all()}
-    clocks = clocks_by_ticket(session, ids)
-    return [replace(by_id[i], clocks=clocks.get(i, ())) for i in ids if i in by_id]
+    return with_clocks(session, [by_id[i] for i in ids if i in by_id])
 
 
 def position_of(
