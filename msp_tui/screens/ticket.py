@@ -31,8 +31,12 @@ from msp_tui.engine.badges import badge_for
 from msp_tui.engine.vocabulary import BillingType, ClockState, Direction, PriorityCode
 from msp_tui.screens.queue import format_age
 from msp_tui.screens.ticket_dialogs import (
+    AssigneeChoice,
+    AssigneePicker,
     MessageDialog,
     MessageOutcome,
+    ParentDialog,
+    ParentInput,
     PriorityDialog,
     PriorityInput,
     StatusPicker,
@@ -49,8 +53,14 @@ from msp_tui.services.ticket_view import (
     zone_abbreviation,
 )
 from msp_tui.services.tickets import ServiceError
-from msp_tui.store.queries import StatusView
-from msp_tui.store.ticket_queries import ClockView, MessageView, PriorityView, TicketDetail
+from msp_tui.store.queries import NamedOption, StatusView
+from msp_tui.store.ticket_queries import (
+    ClockView,
+    LinkedTicketView,
+    MessageView,
+    PriorityView,
+    TicketDetail,
+)
 from msp_tui.widgets.sla_badge import badge_text, countdown_text
 
 # Below this many columns the panes stack and the whole body scrolls as one.
@@ -61,6 +71,11 @@ BILLING_LABEL = {
     BillingType.FIXED_MONTHLY: "Fixed Monthly",
     BillingType.HYBRID: "Hybrid",
 }
+
+# The links line names at most this many children (a master of more says "+N more") and
+# cuts the master's subject to this width, so the children still fit on the line.
+MAX_CHILDREN_SHOWN = 8
+PARENT_SUBJECT_WIDTH = 40
 
 # Label and border per thread entry: told apart by words and border style, not only colour.
 MESSAGE_LABEL = {
@@ -140,7 +155,47 @@ def header_renderable(d: TicketDetail, now: datetime, *, width: int) -> Renderab
         for i, (label, value) in enumerate(pairs[start : start + per_row]):
             cells.extend(("", label, value) if i else (label, value))
         grid.add_row(*cells)
-    return Group(title, grid)
+    links = links_text(d)
+    return Group(title, grid, links) if links is not None else Group(title, grid)
+
+
+def _subject(linked: LinkedTicketView, width: int = PARENT_SUBJECT_WIDTH) -> str:
+    subject = linked.subject
+    return subject if len(subject) <= width else subject[: width - 1].rstrip() + "…"
+
+
+def links_text(d: TicketDetail) -> Text | None:
+    """The master this ticket is filed under and its own children; None when it has neither.
+
+    Labels are padded to the grid's label column so the line reads as one more row. Spaces
+    end runs, never start them: styled runs that start with a space render badly in SVG.
+    """
+    if d.parent is None and not d.children:
+        return None
+    runs: list[tuple[str, str]] = []
+    if d.parent is not None:
+        p = d.parent
+        runs.append(("Parent".ljust(9), "dim"))
+        if p.open:
+            runs.append((f"#{p.number} {_subject(p)}", ""))
+        else:
+            runs += [(f"#{p.number} {_subject(p)} ", ""), (f"({p.status})", "dim")]
+    if d.children:
+        if runs:
+            runs[-1] = (runs[-1][0] + "   ", runs[-1][1])
+        still_open = sum(1 for c in d.children if c.open)
+        numbers = ", ".join(f"#{c.number}" for c in d.children[:MAX_CHILDREN_SHOWN])
+        more = len(d.children) - MAX_CHILDREN_SHOWN
+        if more > 0:
+            numbers += f" +{more} more"
+        runs += [
+            ("Children ", "dim"),
+            (f"{numbers} ", ""),
+            (f"({len(d.children)}, {still_open} open)", "dim"),
+        ]
+    line = Text.assemble(*runs)
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
 
 
 def warnings_text(d: TicketDetail) -> Text:
@@ -320,6 +375,11 @@ class TicketScreen(Screen[None]):
         Binding("ctrl+r", "reload", "Refresh", show=False, tooltip="Reload the ticket now",
                 id="ticket.reload"),
         Binding("escape", "back", "Back", tooltip="Back to the queue", id="ticket.back"),
+        # After Back, so an 80-column footer still shows it; ? lists every key.
+        Binding("A", "assign", "Assign", tooltip="Assign to a technician, or unassign",
+                id="ticket.assign"),
+        Binding("L", "link_parent", "Parent", tooltip="File under a master ticket, or unlink",
+                id="ticket.link_parent"),
     ]
 
     DEFAULT_CSS = """
@@ -360,12 +420,14 @@ class TicketScreen(Screen[None]):
             detail: TicketDetail,
             statuses: list[StatusView],
             priorities: list[PriorityView],
+            technicians: list[NamedOption],
             seq: int,
         ) -> None:
             super().__init__()
             self.detail = detail
             self.statuses = statuses
             self.priorities = priorities
+            self.technicians = technicians
             self.seq = seq
 
     class LoadFailed(Message):
@@ -382,6 +444,7 @@ class TicketScreen(Screen[None]):
         self.detail: TicketDetail | None = None
         self.statuses: list[StatusView] = []
         self.priorities: list[PriorityView] = []
+        self.technicians: list[NamedOption] = []
         self.show_cancelled = False
         self.narrow = False
         self._fit_width = 0
@@ -440,12 +503,13 @@ class TicketScreen(Screen[None]):
             detail = ticket_view.ticket_detail(self.desk, self.ticket_id)
             statuses = self.desk.statuses()
             priorities = ticket_view.priority_options(self.desk)
+            technicians = self.desk.technicians()
         except ServiceError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.LoadFailed(str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(detail, statuses, priorities, seq))
+            self.post_message(self.Loaded(detail, statuses, priorities, technicians, seq))
 
     async def on_ticket_screen_loaded(self, message: Loaded) -> None:
         old = self.detail
@@ -453,6 +517,7 @@ class TicketScreen(Screen[None]):
         self.detail = message.detail
         self.statuses = message.statuses
         self.priorities = message.priorities
+        self.technicians = message.technicians
         self._paint()
         if old is None or old.messages != message.detail.messages or old.zone != self.detail.zone:
             await self._rebuild_thread(message.detail)
@@ -660,6 +725,59 @@ class TicketScreen(Screen[None]):
             self.notify(str(exc), title="Not assigned", severity="error")
             return
         self._changed(f"#{d.number} assigned to you")
+
+    def action_assign(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+
+        def picked(choice: AssigneeChoice | None) -> None:
+            if choice is None:
+                return
+            try:
+                self.desk.assign(d.id, choice.technician_id)
+            except ServiceError as exc:
+                self.notify(str(exc), title="Not assigned", severity="error")
+                return
+            if choice.technician_id is None:
+                self._changed(f"#{d.number} is unassigned")
+            else:
+                self._changed(f"#{d.number} assigned to {choice.name}")
+
+        self.app.push_screen(
+            AssigneePicker(
+                d.number,
+                current_id=d.assignee_id,
+                current=d.assignee,
+                technicians=self.technicians,
+                me_id=d.me_id,
+            ),
+            callback=picked,
+        )
+
+    def action_link_parent(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+
+        def done(answer: ParentInput | None) -> None:
+            if answer is None:
+                return
+            if answer.number is None:
+                old = f" from #{d.parent.number}" if d.parent else ""
+                self._changed(f"#{d.number} unlinked{old}")
+            else:
+                self._changed(f"#{d.number} is now a child of #{answer.number}")
+
+        self.app.push_screen(
+            ParentDialog(
+                d.number,
+                current=d.parent.number if d.parent else None,
+                current_subject=d.parent.subject if d.parent else "",
+                submit=partial(self.desk.link_parent, d.id),
+            ),
+            callback=done,
+        )
 
     def action_toggle_cancelled(self) -> None:
         self.show_cancelled = not self.show_cancelled

@@ -1,4 +1,5 @@
-"""The ticket detail's modal dialogs: write a message, log time, change priority, pick a status.
+"""The ticket detail's modal dialogs: write a message, log time, change priority, pick a
+status or an assignee, link to a parent.
 
 Each writing dialog is given the desk call to make (`submit`) and makes it itself, so a
 refused request (a `ServiceError`) is shown inside the dialog and everything typed stays
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on
@@ -28,9 +30,10 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from msp_tui.engine.links import LinkError, parse_ticket_number
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.services.tickets import ServiceError
-from msp_tui.store.queries import StatusView
+from msp_tui.store.queries import NamedOption, StatusView
 from msp_tui.store.ticket_queries import PriorityView
 
 DIALOG_CSS = """
@@ -54,6 +57,9 @@ _CATEGORY_HINT = {
     StatusCategory.RESOLVED: "  · stops the SLA, asks what fixed it",
     StatusCategory.CLOSED: "  · closes the ticket",
 }
+
+
+_T = TypeVar("_T")
 
 
 def _dialog_css(name: str, extra: str = "") -> str:
@@ -328,55 +334,62 @@ class PriorityDialog(ModalScreen[PriorityInput | None]):
         self.dismiss(answer)
 
 
-class StatusPicker(ModalScreen[StatusView | None]):
-    """Pick the next status; typing filters the list, enter takes the highlighted one."""
+class FilterPicker(ModalScreen[_T | None]):
+    """Pick one of a short list; typing filters it, enter takes the highlighted one.
+
+    Subclasses say how an item reads (`label`) and what typing matches (`search_text`).
+    """
 
     DEFAULT_CSS = _dialog_css(
-        "StatusPicker",
+        "FilterPicker",
         """
-        StatusPicker OptionList { height: auto; max-height: 14; margin-top: 1; }
-        StatusPicker Input { margin-top: 1; }
+        FilterPicker OptionList { height: auto; max-height: 14; margin-top: 1; }
+        FilterPicker Input { margin-top: 1; }
         """,
     )
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="ticket.status.cancel"),
-        Binding("down", "move(1)", "Next", show=False, id="ticket.status.next"),
-        Binding("up", "move(-1)", "Previous", show=False, id="ticket.status.previous"),
-    ]
+    LIST_ID = "choices"
+    EMPTY_TEXT = "Nothing matches."
 
-    def __init__(
-        self, ticket_number: int, *, current_id: int, statuses: Sequence[StatusView]
-    ) -> None:
+    def __init__(self, heading: str, items: Sequence[_T]) -> None:
         super().__init__()
-        self.ticket_number = ticket_number
-        self.current_id = current_id
-        self.statuses = [s for s in statuses if s.id != current_id and s.key]
-        self.shown: list[StatusView] = list(self.statuses)
+        self.heading = heading
+        self.items = list(items)
+        self.shown: list[_T] = list(self.items)
+
+    def label(self, item: _T) -> str:
+        raise NotImplementedError
+
+    def search_text(self, item: _T) -> str:
+        return self.label(item)
+
+    def option_id(self, item: _T) -> str | None:
+        return None
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"#{self.ticket_number} · Change status", classes="title")
+            yield Label(self.heading, classes="title", markup=False)
             yield Input(id="filter", placeholder="Type to filter, enter to choose")
-            yield OptionList(id="statuses")
+            yield OptionList(id=self.LIST_ID)
             yield Label("", id="empty", classes="hint")
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one("#filter", Input).focus()
 
+    @property
+    def _options(self) -> OptionList:
+        return self.query_one(f"#{self.LIST_ID}", OptionList)
+
     def _fill(self, text: str) -> None:
         needle = text.strip().lower()
-        self.shown = [s for s in self.statuses if needle in s.name.lower()]
-        options = self.query_one("#statuses", OptionList)
+        self.shown = [i for i in self.items if needle in self.search_text(i).lower()]
+        options = self._options
         options.clear_options()
-        options.add_options(
-            Option(f"{s.name}{_CATEGORY_HINT.get(s.category, '')}", id=str(s.id))
-            for s in self.shown
-        )
+        options.add_options(Option(self.label(i), id=self.option_id(i)) for i in self.shown)
         if self.shown:
             options.highlighted = 0
         empty = self.query_one("#empty", Label)
-        empty.update("No other status matches.")
+        empty.update(self.EMPTY_TEXT)
         empty.display = not self.shown
 
     @on(Input.Changed, "#filter")
@@ -385,16 +398,16 @@ class StatusPicker(ModalScreen[StatusView | None]):
 
     @on(Input.Submitted, "#filter")
     def _take_highlighted(self) -> None:
-        index = self.query_one("#statuses", OptionList).highlighted
+        index = self._options.highlighted
         if index is not None and 0 <= index < len(self.shown):
             self.dismiss(self.shown[index])
 
-    @on(OptionList.OptionSelected, "#statuses")
+    @on(OptionList.OptionSelected)
     def _take_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.shown[event.option_index])
 
     def action_move(self, step: int) -> None:
-        options = self.query_one("#statuses", OptionList)
+        options = self._options
         if options.has_focus:
             (options.action_cursor_down if step > 0 else options.action_cursor_up)()
             return
@@ -405,6 +418,170 @@ class StatusPicker(ModalScreen[StatusView | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+
+class StatusPicker(FilterPicker[StatusView]):
+    """Pick the next status; typing filters the list, enter takes the highlighted one."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="ticket.status.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="ticket.status.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="ticket.status.previous"),
+    ]
+    LIST_ID = "statuses"
+    EMPTY_TEXT = "No other status matches."
+
+    def __init__(
+        self, ticket_number: int, *, current_id: int, statuses: Sequence[StatusView]
+    ) -> None:
+        choices = [s for s in statuses if s.id != current_id and s.key]
+        super().__init__(f"#{ticket_number} · Change status", choices)
+        self.ticket_number = ticket_number
+        self.current_id = current_id
+        self.statuses = choices
+
+    def label(self, item: StatusView) -> str:
+        return f"{item.name}{_CATEGORY_HINT.get(item.category, '')}"
+
+    def search_text(self, item: StatusView) -> str:
+        return item.name
+
+    def option_id(self, item: StatusView) -> str | None:
+        return str(item.id)
+
+
+@dataclass(frozen=True)
+class AssigneeChoice:
+    """Who to give the ticket to; `technician_id` None leaves it unassigned."""
+
+    technician_id: int | None
+    name: str
+
+
+UNASSIGNED = AssigneeChoice(None, "Unassigned")
+
+
+class AssigneePicker(FilterPicker[AssigneeChoice]):
+    """Give the ticket to an active technician, or back to nobody; typing filters."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="ticket.assign.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="ticket.assign.next"),
+        Binding("up", "move(-1)", "Previous", show=False, id="ticket.assign.previous"),
+    ]
+    LIST_ID = "technicians"
+    EMPTY_TEXT = "No other technician matches."
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        current_id: int | None,
+        current: str | None,
+        technicians: Sequence[NamedOption],
+        me_id: int | None = None,
+    ) -> None:
+        # The current assignee is left out: choosing them would change nothing.
+        choices = [AssigneeChoice(t.id, t.name) for t in technicians if t.id != current_id]
+        if current_id is not None:
+            choices.insert(0, UNASSIGNED)
+        now = current if current_id is not None and current else "unassigned"
+        super().__init__(f"#{ticket_number} · Assign (now {now})", choices)
+        self.ticket_number = ticket_number
+        self.current_id = current_id
+        self.me_id = me_id
+
+    def label(self, item: AssigneeChoice) -> str:
+        if item.technician_id is None:
+            return "— Unassigned"
+        return f"{item.name}  (me)" if item.technician_id == self.me_id else item.name
+
+    def search_text(self, item: AssigneeChoice) -> str:
+        return item.name
+
+    def option_id(self, item: AssigneeChoice) -> str | None:
+        return "unassigned" if item.technician_id is None else str(item.technician_id)
+
+
+@dataclass(frozen=True)
+class ParentInput:
+    """The master ticket's number to file under; None unlinks."""
+
+    number: int | None
+
+
+class ParentDialog(ModalScreen[ParentInput | None]):
+    """File the ticket under a master ticket by number, or unlink it (empty input)."""
+
+    DEFAULT_CSS = _dialog_css(
+        "ParentDialog",
+        """
+        ParentDialog Input { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.link_parent.cancel")]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        current: int | None,
+        current_subject: str = "",
+        submit: Callable[[int | None], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.current = current
+        self.current_subject = current_subject
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        if self.current is None:
+            now = "Not filed under a master ticket."
+        else:
+            now = f"Now under #{self.current} {self.current_subject}".rstrip() + "."
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Link to a parent", classes="title")
+            yield Label(now, classes="hint", markup=False)
+            yield Label(
+                "The master ticket's number (1234 or #1234); empty unlinks.", classes="hint"
+            )
+            yield Input(id="parent", placeholder="Parent ticket number, e.g. 1234")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save link", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#parent", Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _submit(self) -> None:
+        try:
+            number = parse_ticket_number(self.query_one("#parent", Input).value)
+        except LinkError as exc:
+            _say(self, str(exc))
+            return
+        if number == self.current:
+            said = f"already under #{number}" if number else "not filed under a master"
+            _say(self, f"#{self.ticket_number} is {said}: nothing to change.")
+            return
+        try:
+            self.submit(number)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(ParentInput(number))
 
 
 def _say(dialog: ModalScreen[object], text: str) -> None:

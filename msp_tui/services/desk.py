@@ -208,3 +208,14 @@ class Desk:
                 actor=self.actor(),
                 contact_id=contact_id,
             )
+
+    def link_parent(self, ticket_id: int, parent_number: int | None) -> None:
+        """File the ticket under the master ticket with that number; None unlinks it."""
+        with self.db.session() as s:
+            tickets.link_parent(
+                s,
+                self._ticket(s, ticket_id),
+                parent_number,
+                at=self.clock.now(),
+                actor=self.actor(),
+            )

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from msp_tui.engine.lifecycle import TransitionError
+from msp_tui.engine.links import LinkError, validate_parent
 from msp_tui.engine.vocabulary import (
     Channel,
     Direction,
@@ -358,3 +359,69 @@ def log_time(
     s.add(ticket)
     bump_change_seq(s)
     return entry
+
+
+# Links are one level deep, so a longer walk up means bad data: stop rather than hang.
+_MAX_ANCESTORS = 32
+
+
+def link_parent(
+    s: Session,
+    ticket: Ticket,
+    parent_number: int | None,
+    *,
+    at: datetime,
+    actor: Actor,
+) -> None:
+    """File a ticket under a master ticket by its number (None unlinks).
+
+    `engine.links` decides whether the link is allowed; this reads what it needs.
+    """
+    parent: Ticket | None = None
+    if parent_number is not None:
+        parent = s.exec(select(Ticket).where(Ticket.number == parent_number)).first()
+        if parent is None:
+            raise ServiceError(f"there is no ticket #{parent_number}")
+    new_id = parent.id if parent is not None else None
+    if ticket.parent_id == new_id:
+        return
+    if parent is not None:
+        status = s.get(Status, parent.status_id)
+        has_children = (
+            s.exec(select(Ticket.id).where(Ticket.parent_id == ticket.id)).first() is not None
+        )
+        try:
+            validate_parent(
+                ticket.number,
+                parent.number,
+                _ancestor_numbers(s, parent),
+                status is not None and status.category == StatusCategory.CLOSED,
+                child_has_children=has_children,
+            )
+        except LinkError as exc:
+            raise ServiceError(str(exc)) from exc
+    old = s.get(Ticket, ticket.parent_id) if ticket.parent_id is not None else None
+    ticket.parent_id = new_id
+    ticket.updated_at = at
+    s.add(ticket)
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="parent", old=f"#{old.number}" if old else None,
+          new=f"#{parent.number}" if parent else None)
+    bump_change_seq(s)
+
+
+def _ancestor_numbers(s: Session, ticket: Ticket) -> list[int]:
+    """The numbers of the ticket's parent, its parent's parent, …; nearest first."""
+    numbers: list[int] = []
+    seen = {ticket.id}
+    next_id = ticket.parent_id
+    for _ in range(_MAX_ANCESTORS):
+        if next_id is None or next_id in seen:
+            break
+        seen.add(next_id)
+        up = s.get(Ticket, next_id)
+        if up is None:
+            break
+        numbers.append(up.number)
+        next_id = up.parent_id
+    return numbers

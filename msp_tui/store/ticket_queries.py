@@ -1,4 +1,4 @@
-"""Read model of one ticket for the detail screen: a frozen `TicketDetail` in five queries.
+"""Read model of one ticket for the detail screen: a frozen `TicketDetail` in six queries.
 
 Like `store/queries.py`, nothing here leaves a session or an ORM object behind: the
 screen paints plain tuples and repaints countdowns from the stored instants. Business
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from msp_tui.engine.vocabulary import ClockState
+from msp_tui.engine.vocabulary import ClockState, StatusCategory
 from msp_tui.store.models import (
     Asset,
     Category,
@@ -119,6 +119,22 @@ class PriorityView:
 
 
 @dataclass(frozen=True)
+class LinkedTicketView:
+    """A master or child ticket, as named in the other one's header."""
+
+    id: int
+    number: int
+    subject: str
+    status: str
+    status_category: str
+
+    @property
+    def open(self) -> bool:
+        """Still to be worked: not resolved or closed."""
+        return self.status_category not in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     id: int
     number: int
@@ -161,6 +177,9 @@ class TicketDetail:
     clocks: tuple[ClockView, ...] = ()
     clock_events: tuple[ClockEventView, ...] = ()
     time_entries: tuple[TimeEntryView, ...] = ()
+    # Master/child links: the master this ticket is filed under, and its own children.
+    parent: LinkedTicketView | None = None
+    children: tuple[LinkedTicketView, ...] = ()
     # Filled by the service: the zone instants are shown in, and who "me" is.
     zone: str = "UTC"
     me_id: int | None = None
@@ -175,10 +194,12 @@ class TicketDetail:
 
 
 def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
-    """The ticket, its thread, clocks, clock history and time, or None if there is none."""
+    """The ticket, its thread, clocks, clock history, time and links, or None if none."""
     header = _header(session, ticket_id)
     if header is None:
         return None
+    parent_id = header.pop("parent_id")
+    parent, children = _links(session, ticket_id, parent_id)  # type: ignore[arg-type]
     events = _clock_events(session, ticket_id)
     return TicketDetail(
         **header,
@@ -186,6 +207,8 @@ def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
         clocks=_clocks(session, ticket_id, events),
         clock_events=events,
         time_entries=_time_entries(session, ticket_id),
+        parent=parent,
+        children=children,
     )
 
 
@@ -233,6 +256,7 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
             Ticket.first_response_at,
             Ticket.resolved_at,
             Ticket.closed_at,
+            Ticket.parent_id,
         )
         .join(Status, Status.id == Ticket.status_id)
         .join(Priority, Priority.code == Ticket.priority)
@@ -256,6 +280,24 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
     out["category"], out["sub_category"] = (parent_name, own) if parent_name else (own, None)
     out["client_vip"] = bool(out["client_vip"])
     return out
+
+
+def _links(
+    session: Session, ticket_id: int, parent_id: int | None
+) -> tuple[LinkedTicketView | None, tuple[LinkedTicketView, ...]]:
+    """The ticket's master (if filed under one) and its children, in one query."""
+    linked = Ticket.parent_id == ticket_id
+    if parent_id is not None:
+        linked = sa.or_(linked, Ticket.id == parent_id)  # type: ignore[assignment]
+    stmt = (
+        sa.select(Ticket.id, Ticket.number, Ticket.subject, Status.name, Status.category)
+        .join(Status, Status.id == Ticket.status_id)
+        .where(linked)
+        .order_by(Ticket.number)
+    )
+    views = [LinkedTicketView(*row) for row in session.execute(stmt).all()]
+    parent = next((v for v in views if v.id == parent_id), None)
+    return parent, tuple(v for v in views if v.id != parent_id)
 
 
 def _messages(session: Session, ticket_id: int) -> tuple[MessageView, ...]:
