@@ -121,24 +121,40 @@ def start(
     if target_seconds <= 0:
         raise ClockError("an SLA target must be positive")
     clock = KpiClock(
-        kind=kind, state=ClockState.RUNNING, target_seconds=target_seconds, started_at=at,
+        kind=kind,
+        state=ClockState.RUNNING,
+        target_seconds=target_seconds,
+        started_at=at,
         running_since=at,
     )
     return _schedule(clock, calendar, policy)
+
+
+def _breach_by(clock: KpiClock, at: datetime) -> datetime | None:
+    """The breach instant if the clock is breached by `at`, recorded by a tick or not."""
+    if clock.breached_at is not None:
+        return clock.breached_at
+    if clock.state == ClockState.RUNNING and clock.due_at is not None and at > clock.due_at:
+        return clock.due_at + ONE_SECOND
+    return None
 
 
 def pause(clock: KpiClock, at: datetime, calendar: ClockCalendar) -> KpiClock:
     if clock.state != ClockState.RUNNING:
         return clock
     return replace(
-        clock, state=ClockState.PAUSED, consumed_seconds=clock.consumed(at, calendar),
-        running_since=None, due_at=None, at_risk_at=None, next_alert_at=None,
+        clock,
+        state=ClockState.PAUSED,
+        consumed_seconds=clock.consumed(at, calendar),
+        running_since=None,
+        due_at=None,
+        at_risk_at=None,
+        next_alert_at=None,
+        breached_at=_breach_by(clock, at),
     )
 
 
-def resume(
-    clock: KpiClock, at: datetime, calendar: ClockCalendar, policy: SlaPolicy
-) -> KpiClock:
+def resume(clock: KpiClock, at: datetime, calendar: ClockCalendar, policy: SlaPolicy) -> KpiClock:
     if clock.state != ClockState.PAUSED:
         return clock
     return _schedule(replace(clock, state=ClockState.RUNNING, running_since=at), calendar, policy)
@@ -148,18 +164,20 @@ def stop(clock: KpiClock, at: datetime, calendar: ClockCalendar) -> KpiClock:
     """The clock's goal was reached (replied, resolved): met, or breached if late."""
     if not clock.active:
         return clock
-    late = clock.breached_at is not None or (
-        clock.state == ClockState.RUNNING and clock.due_at is not None and at > clock.due_at
-    )
-    breached_at = clock.breached_at
-    if breached_at is None and late and clock.due_at is not None:
-        breached_at = clock.due_at + ONE_SECOND
+    consumed = clock.consumed(at, calendar)
+    breached_at = _breach_by(clock, at)
+    if breached_at is None and consumed > clock.target_seconds:
+        breached_at = at  # over target with no due instant to date it (e.g. paused rows)
+    late = breached_at is not None
     return replace(
         clock,
         state=ClockState.BREACHED if late else ClockState.MET,
-        consumed_seconds=clock.consumed(at, calendar),
-        running_since=None, stopped_at=at, breached_at=breached_at,
-        at_risk_at=None, next_alert_at=None,
+        consumed_seconds=consumed,
+        running_since=None,
+        stopped_at=at,
+        breached_at=breached_at,
+        at_risk_at=None,
+        next_alert_at=None,
     )
 
 
@@ -168,14 +186,18 @@ def cancel(clock: KpiClock, at: datetime, calendar: ClockCalendar) -> KpiClock:
     if not clock.active:
         return clock
     return replace(
-        clock, state=ClockState.CANCELLED, consumed_seconds=clock.consumed(at, calendar),
-        running_since=None, stopped_at=at, at_risk_at=None, next_alert_at=None,
+        clock,
+        state=ClockState.CANCELLED,
+        consumed_seconds=clock.consumed(at, calendar),
+        running_since=None,
+        stopped_at=at,
+        at_risk_at=None,
+        next_alert_at=None,
+        breached_at=_breach_by(clock, at),
     )
 
 
-def reopen(
-    clock: KpiClock, at: datetime, calendar: ClockCalendar, policy: SlaPolicy
-) -> KpiClock:
+def reopen(clock: KpiClock, at: datetime, calendar: ClockCalendar, policy: SlaPolicy) -> KpiClock:
     """A stopped clock counts on from where it stopped (a reopened ticket)."""
     if clock.state not in (ClockState.MET, ClockState.BREACHED):
         return clock
@@ -202,9 +224,11 @@ def retarget(
     consumed = clock.consumed(at, old_calendar)
     running = clock.state == ClockState.RUNNING
     moved = replace(
-        clock, target_seconds=target_seconds, consumed_seconds=consumed,
+        clock,
+        target_seconds=target_seconds,
+        consumed_seconds=consumed,
         running_since=at if running else None,
-        breached_at=clock.breached_at if consumed >= target_seconds else None,
+        breached_at=_breach_by(clock, at) if consumed >= target_seconds else None,
         thresholds_reached=tuple(
             p for p in clock.thresholds_reached if consumed >= threshold_seconds(target_seconds, p)
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -41,12 +41,17 @@ def add_jobs(
         if result.crossings:
             log.info("SLA tick recorded %d threshold crossings", len(result.crossings))
 
+    # One job, first run now (a console opened after a weekend is current at once): two
+    # job ids would let the start-up catch-up and the first interval run overlap.
     scheduler.add_job(
-        sla_tick, "interval", seconds=config.sla_tick_seconds, id="sla_tick",
-        max_instances=1, coalesce=True,
+        sla_tick,
+        "interval",
+        seconds=config.sla_tick_seconds,
+        id="sla_tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
-    # run once at start as well, so a console opened after a weekend is current at once
-    scheduler.add_job(sla_tick, id="sla_tick_now", max_instances=1)
 
 
 def background(db: Database, clock: Clock, config: SchedulerConfig) -> BackgroundScheduler:

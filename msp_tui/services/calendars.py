@@ -34,8 +34,16 @@ def fingerprint(row: BusinessCalendarRow, holidays: list[date]) -> _Fingerprint:
 @lru_cache(maxsize=256)
 def _build(fp: _Fingerprint) -> BusinessCalendar:
     tz, always_open, weekly_json, country, subdivision, holidays = fp
-    if always_open:
+    if always_open and not holidays and not country:
         return BusinessCalendar.always_open(tz=tz)
+    if always_open:  # 24/7 except its holidays: full days, so the holidays still close
+        return BusinessCalendar(
+            tz=tz,
+            weekly={d: [("00:00", "24:00")] for d in range(7)},
+            holidays=list(holidays),
+            country=country,
+            subdivision=subdivision,
+        )
     weekly = {
         int(day): [(str(w[0]), str(w[1])) for w in windows]
         for day, windows in json.loads(weekly_json).items()

@@ -251,8 +251,12 @@ def start_clocks(s: Session, ticket: Ticket, at: datetime) -> bool:
     """
     if ticket.client_id is None:
         return False
-    if clocks_of(s, ticket.id, active_only=True):  # type: ignore[arg-type]
-        return True
+    existing = clocks_of(s, ticket.id)  # type: ignore[arg-type]
+    if existing:  # the ticket's SLA already began: never restart it from zero
+        return any(c.state in ACTIVE_STATES for c in existing)
+    status = s.get(Status, ticket.status_id)
+    if status is not None and status.category in ("resolved", "closed"):
+        return False  # nothing left to measure
     client = s.get(Client, ticket.client_id)
     rules = rules_for(s, client.sla_profile_id if client else None, ticket.priority)
     if rules is None:
@@ -260,15 +264,20 @@ def start_clocks(s: Session, ticket: Ticket, at: datetime) -> bool:
     ticket.sla_profile_id = rules.profile.id
     rows = []
     for kind in (ClockKind.RESPONSE, ClockKind.RESOLUTION):
+        if kind == ClockKind.RESPONSE and ticket.first_response_at is not None:
+            continue  # answered before the SLA applied: nothing to wait for
         seconds = rules.target_seconds(kind, at)
         if seconds is None:
             continue
         value = eng.start(kind, seconds, at, rules.calendar, rules.policy)
         rows.append(_new_clock(s, ticket, value, rules.calendar_id, at))
-    if _status_pauses(s, ticket, rules):
+    paused = _status_pauses(s, ticket, rules)
+    if paused:
         for row in rows:
             if row.kind != ClockKind.RESPONSE:
                 record_change(s, row, eng.pause(to_value(row), at, rules.calendar), "paused", at)
+    if ticket.first_response_at is not None:
+        _start_update(s, ticket, rules, at, paused=paused)
     refresh_ticket(s, ticket)
     return True
 
@@ -279,15 +288,16 @@ def on_public_reply(s: Session, ticket: Ticket, at: datetime) -> None:
     if not rows:
         return
     rules = rules_for(s, ticket.sla_profile_id, ticket.priority)
-    answered = False
     for row in rows:
-        if row.kind in (ClockKind.RESPONSE, ClockKind.UPDATE) and row.state == ClockState.RUNNING:
+        meets = row.kind == ClockKind.UPDATE or (
+            row.kind == ClockKind.RESPONSE and row.state == ClockState.RUNNING
+        )
+        if meets:
             cal = load_calendar(s, row.calendar_id)
             value = eng.stop(to_value(row), at, cal)
             record_change(s, row, value, _stop_label(value), at)
-            answered = True
     resolution = next((r for r in rows if r.kind == ClockKind.RESOLUTION), None)
-    if answered and rules is not None and resolution is not None:
+    if rules is not None and resolution is not None:
         _start_update(s, ticket, rules, at, paused=resolution.state == ClockState.PAUSED)
     refresh_ticket(s, ticket)
 
@@ -338,8 +348,25 @@ def on_status_change(
             and value.state in (ClockState.MET, ClockState.BREACHED)
             and _latest(rows, row)
         ):
-            record_change(s, row, eng.reopen(value, at, cal, policy), "reopened", at, new.name)
-    if effect == ClockEffect.REOPEN and rules is not None and ticket.first_response_at:
+            again = eng.reopen(value, at, cal, policy)
+            record_change(s, row, again, "reopened", at, new.name)
+            seconds = rules.target_seconds(kind, row.started_at) if rules else None
+            if (
+                rules is not None
+                and seconds is not None
+                and (seconds != row.target_seconds or rules.calendar_id != row.calendar_id)
+            ):  # priority or profile changed while it was resolved
+                record_change(
+                    s, row, eng.cancel(again, at, cal), "cancelled", at, "targets changed"
+                )
+                moved = eng.retarget(again, seconds, at, cal, rules.calendar, rules.policy)
+                _new_clock(s, ticket, moved, rules.calendar_id, at, "retargeted", "targets changed")
+    responded = any(r.kind == ClockKind.RESPONSE and r.state not in ACTIVE_STATES for r in rows)
+    if (
+        effect == ClockEffect.REOPEN
+        and rules is not None
+        and (ticket.first_response_at or responded)
+    ):
         _start_update(s, ticket, rules, at, paused=False)
     refresh_ticket(s, ticket, rows if effect != ClockEffect.REOPEN else None)
     return effect
@@ -363,7 +390,7 @@ def retarget_ticket(
     """
     rows = clocks_of(s, ticket.id, active_only=True)  # type: ignore[arg-type]
     if not rows:
-        start_clocks(s, ticket, at)
+        start_clocks(s, ticket, at)  # only starts for a ticket that never had clocks
         return 0
     if use_client_profile:
         client = s.get(Client, ticket.client_id) if ticket.client_id else None
@@ -386,8 +413,33 @@ def retarget_ticket(
         _new_clock(s, ticket, new_value, rules.calendar_id, at, "retargeted", reason)
         moved += 1
     ticket.sla_profile_id = rules.profile.id if rules else None
+    if rules is not None:
+        _reconcile(s, ticket, rules, at, reason)
     refresh_ticket(s, ticket)
     return moved
+
+
+def _reconcile(s: Session, ticket: Ticket, rules: Rules, at: datetime, reason: str) -> None:
+    """New rules for a running ticket: its pause state and update clock follow them."""
+    rows = clocks_of(s, ticket.id, active_only=True)  # type: ignore[arg-type]
+    pauses = _status_pauses(s, ticket, rules)
+    for row in rows:
+        if row.kind == ClockKind.RESPONSE:
+            continue
+        value = to_value(row)
+        if pauses and value.state == ClockState.RUNNING:
+            record_change(s, row, eng.pause(value, at, rules.calendar), "paused", at, reason)
+        elif not pauses and value.state == ClockState.PAUSED:
+            resumed = eng.resume(value, at, rules.calendar, rules.policy)
+            record_change(s, row, resumed, "resumed", at, reason)
+    kinds = {row.kind for row in rows}
+    if (
+        ticket.first_response_at is not None
+        and ClockKind.RESOLUTION in kinds
+        and ClockKind.RESPONSE not in kinds
+        and ClockKind.UPDATE not in kinds
+    ):
+        _start_update(s, ticket, rules, at, paused=pauses)
 
 
 @dataclass(frozen=True)

@@ -653,18 +653,7 @@ def set_client_profile(
     if reapply_to_open_tickets:
         s.flush()
         reason = f"client {client.name} moved to {_profile_name(s, profile_id) or 'no SLA'}"
-        stmt = (
-            select(Ticket)
-            .join(Status, Status.id == Ticket.status_id)  # type: ignore[arg-type]
-            .where(
-                Ticket.client_id == client_id,
-                Status.category.in_(  # type: ignore[attr-defined]
-                    (StatusCategory.OPEN.value, StatusCategory.PAUSED.value)
-                ),
-            )
-            .order_by(Ticket.id)  # type: ignore[arg-type]
-        )
-        for ticket in s.exec(stmt).all():
+        for ticket in s.exec(_open_tickets_of(client_id)).all():
             tid: int = ticket.id  # type: ignore[assignment]
             had = bool(sla.clocks_of(s, tid, active_only=True))
             before = ticket.sla_profile_id
@@ -685,8 +674,29 @@ def set_client_profile(
                 )
             if had or before != ticket.sla_profile_id or sla.clocks_of(s, tid, active_only=True):
                 count += 1
+    elif profile_id is not None:
+        # Without re-applying, tickets keep the profile their clocks run on; but tickets
+        # that never had a clock (the client had no SLA) start now, or they would show
+        # "No SLA" for ever.
+        s.flush()
+        for ticket in s.exec(_open_tickets_of(client_id)).all():
+            sla.start_clocks(s, ticket, at)
     bump_change_seq(s)
     return count
+
+
+def _open_tickets_of(client_id: int) -> Any:
+    return (
+        select(Ticket)
+        .join(Status, Status.id == Ticket.status_id)  # type: ignore[arg-type]
+        .where(
+            Ticket.client_id == client_id,
+            Status.category.in_(  # type: ignore[attr-defined]
+                (StatusCategory.OPEN.value, StatusCategory.PAUSED.value)
+            ),
+        )
+        .order_by(Ticket.id)  # type: ignore[arg-type]
+    )
 
 
 def bulk_set_client_profile(

@@ -44,9 +44,7 @@ class TickResult:
     clocks_examined: int
 
 
-def acquire_lease(
-    s: Session, name: str, owner: str, now: datetime, ttl: timedelta
-) -> bool:
+def acquire_lease(s: Session, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew a lease; True if `owner` holds it until now + ttl.
 
     One conditional UPDATE (or an INSERT for a lease never taken), so two processes
@@ -92,30 +90,42 @@ def tick(
 ) -> TickResult:
     """Record every threshold crossed by `clock.now()` that is not recorded yet."""
     now = clock.now()
-    with db.session() as s:
-        if not acquire_lease(s, TICK_LEASE, owner, now, lease_ttl):
-            return TickResult(False, [], 0)
     records: list[CrossingRecord] = []
     examined = 0
-    last_id = 0
+    after: tuple[datetime, int] | None = None
+    policies: dict[int | None, eng.SlaPolicy] = {}
+    first = True
     while True:
         with db.session() as s:
-            rows = s.exec(
-                select(SlaClock)
+            # Every batch renews the lease first: a long catch-up tick keeps it, and one
+            # that lost it stops. Being a write, it also takes SQLite's write lock before
+            # the clocks are read, so no transition can commit between read and write.
+            if not acquire_lease(s, TICK_LEASE, owner, clock.now(), lease_ttl):
+                return TickResult(not first, records, examined)
+            first = False
+            stmt = (
+                select(SlaClock, Ticket.sla_profile_id)
+                .join(Ticket, Ticket.id == SlaClock.ticket_id)  # type: ignore[arg-type]
                 .where(
                     SlaClock.state == ClockState.RUNNING,
                     SlaClock.next_alert_at <= now,  # type: ignore[operator]
-                    SlaClock.id > last_id,  # type: ignore[operator]
                 )
-                .order_by(SlaClock.id)  # type: ignore[arg-type]
-                .limit(batch)
-            ).all()
+            )
+            if after is not None:  # keyset in index order: (next_alert_at, id)
+                stmt = stmt.where(sa.tuple_(SlaClock.next_alert_at, SlaClock.id) > after)
+            stmt = stmt.order_by(SlaClock.next_alert_at, SlaClock.id).limit(batch)  # type: ignore[arg-type]
+            if not db.is_sqlite:
+                stmt = stmt.with_for_update(of=SlaClock, skip_locked=True)
+            rows = s.exec(stmt).all()
             if not rows:
                 break
-            for row in rows:
-                records.extend(_advance(s, row, now))
+            last = rows[-1][0]
+            after = (last.next_alert_at, last.id)  # type: ignore[assignment]  # before it advances
+            for row, profile_id in rows:
+                if profile_id not in policies:
+                    policies[profile_id] = sla.policy_of(s, profile_id)
+                records.extend(_advance(s, row, now, policies[profile_id]))
             examined += len(rows)
-            last_id = rows[-1].id  # type: ignore[assignment]
             if records:
                 bump_change_seq(s)
         if len(rows) < batch:
@@ -123,11 +133,10 @@ def tick(
     return TickResult(True, records, examined)
 
 
-def _advance(s: Session, row: SlaClock, now: datetime) -> list[CrossingRecord]:
-    ticket = s.get(Ticket, row.ticket_id)
-    assert ticket is not None
+def _advance(
+    s: Session, row: SlaClock, now: datetime, policy: eng.SlaPolicy
+) -> list[CrossingRecord]:
     calendar = load_calendar(s, row.calendar_id)
-    policy = sla.policy_of(s, ticket.sla_profile_id)
     value, crossings = eng.cross(sla.to_value(row), now, calendar, policy)
     out = []
     for c in crossings:
@@ -139,8 +148,12 @@ def _advance(s: Session, row: SlaClock, now: datetime) -> list[CrossingRecord]:
     breach = next((c for c in crossings if c.breach), None)
     if breach is not None:
         sla.record_change(s, row, value, "breached", breach.at, "due instant passed")
-        ticket.sla_breached = True
-        s.add(ticket)
+        s.execute(
+            sa.update(Ticket)
+            .where(Ticket.id == row.ticket_id)  # type: ignore[arg-type]
+            .values(sla_breached=True)
+            .execution_options(synchronize_session=False)
+        )
     else:
         sla.apply_value(row, value)
         s.add(row)
@@ -148,13 +161,6 @@ def _advance(s: Session, row: SlaClock, now: datetime) -> list[CrossingRecord]:
 
 
 def _record_once(s: Session, row: SlaClock, crossing: eng.Crossing, now: datetime) -> bool:
-    exists = s.exec(
-        select(SlaAlert.id).where(
-            SlaAlert.clock_id == row.id, SlaAlert.threshold == crossing.percent
-        )
-    ).first()
-    if exists is not None:
-        return False
     try:
         with s.begin_nested():
             s.add(

@@ -98,10 +98,18 @@ def test_status_ids_by_lane_includes_invented_rows() -> None:
 
 def _row(**changes: object) -> TicketRow:
     base: dict[str, object] = {
-        "id": 1, "number": 1234, "subject": "ERP server not responding after the update",
-        "client": "Contoso Legal", "priority": "P2", "status": "In Progress",
-        "status_category": "open", "assignee": "Taylor Reed", "created_at": FIXED_NOW,
-        "next_due_at": None, "unmatched_client": False, "sla_breached": False,
+        "id": 1,
+        "number": 1234,
+        "subject": "ERP server not responding after the update",
+        "client": "Contoso Legal",
+        "priority": "P2",
+        "status": "In Progress",
+        "status_category": "open",
+        "assignee": "Taylor Reed",
+        "created_at": FIXED_NOW,
+        "next_due_at": None,
+        "unmatched_client": False,
+        "sla_breached": False,
     }
     base.update(changes)
     return TicketRow(**base)  # type: ignore[arg-type]
@@ -275,11 +283,15 @@ async def test_shift_right_puts_a_running_ticket_on_hold(demo_desk: Desk) -> Non
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
-        row = await select(pilot, board, Lane.IN_PROGRESS)
+        assert board.view is not None
+        lane = next(lv for lv in board.view.lanes if lv.lane == Lane.IN_PROGRESS)
+        on_track = next(
+            i
+            for i, r in enumerate(lane.cards)
+            if badge_for(r.clocks, FIXED_NOW).badge == Badge.ON_TRACK
+        )
+        row = await select(pilot, board, Lane.IN_PROGRESS, card=on_track)
         assert row.status == "In Progress"
-        assert badge_for(row.clocks, FIXED_NOW).badge in {
-            Badge.ON_TRACK, Badge.AT_RISK, Badge.BREACHED
-        }
         assert any(c.state == "running" for c in row.clocks)
         await pilot.press("shift+right")
         await settle(pilot)
@@ -293,6 +305,19 @@ async def test_shift_right_puts_a_running_ticket_on_hold(demo_desk: Desk) -> Non
         # the selection followed the card into its new lane
         assert board.selected_row() == card.row and board.focused is card
         assert board.lane_index == lane_index(board, Lane.WAITING)
+
+
+async def test_an_overdue_ticket_put_on_hold_stays_breached(demo_desk: Desk) -> None:
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        board = await open_board(pilot)
+        row = await select(pilot, board, Lane.IN_PROGRESS)  # the most urgent: overdue
+        assert badge_for(row.clocks, FIXED_NOW).badge == Badge.BREACHED
+        await pilot.press("shift+right")
+        await settle(pilot)
+        card = card_of(board, Lane.WAITING, row.id)
+        assert card is not None
+        assert badge_for(card.row.clocks, FIXED_NOW).badge == Badge.BREACHED  # not "Paused"
 
 
 async def test_moving_to_resolved_asks_for_a_summary(demo_desk: Desk) -> None:
@@ -349,8 +374,13 @@ async def test_a_reload_keeps_the_selected_ticket(demo_desk: Desk) -> None:
         # another process opens a P1 ticket, which sorts above the selected one
         with demo_desk.db.session() as s:
             svc.create_ticket(
-                s, at=FIXED_NOW, subject="Whole office offline", body="Nothing works",
-                channel=Channel.PHONE, priority=PriorityCode.P1, client_id=1,
+                s,
+                at=FIXED_NOW,
+                subject="Whole office offline",
+                body="Nothing works",
+                channel=Channel.PHONE,
+                priority=PriorityCode.P1,
+                client_id=1,
             )
         board.poll_changes()
         await settle(pilot)

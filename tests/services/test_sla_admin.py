@@ -618,26 +618,18 @@ def test_set_client_profile_without_and_with_reapply(desk: Desk) -> None:
             actor=desk.tech,
             reapply_to_open_tickets=False,
         )
-        assert n == 0 and _clocks(s, open_id) == {}
-        client = s.get(Client, desk.bare_client_id)
-        assert client is not None and client.sla_profile_id == desk.profile_id
-        assert _audit(s, "client") == {"sla_profile": (None, "Gold")}
-    with desk.db.session() as s:
-        n = admin.set_client_profile(
-            s,
-            desk.bare_client_id,
-            desk.profile_id,
-            at=NOON,
-            actor=desk.tech,
-            reapply_to_open_tickets=True,
-        )
-        assert n == 1
+        # Not re-applied: nothing moves, but a ticket that never had an SLA starts now
+        # (otherwise it would show "No SLA" for ever).
+        assert n == 0
         c = _clocks(s, open_id)
         assert c["response"].started_at == NOON  # from now, not from intake
         assert c["response"].due_at == ny(2026, 11, 23, 16, 0)
         assert _clocks(s, done_id) == {}  # resolved: left alone
-        assert _audit(s, "ticket")["sla_profile"] == (None, "Gold")
-        # again: already on it, nothing to do
+        client = s.get(Client, desk.bare_client_id)
+        assert client is not None and client.sla_profile_id == desk.profile_id
+        assert _audit(s, "client") == {"sla_profile": (None, "Gold")}
+    with desk.db.session() as s:
+        # re-applying the same profile: already on it, nothing to do
         assert (
             admin.set_client_profile(
                 s,
@@ -649,6 +641,7 @@ def test_set_client_profile_without_and_with_reapply(desk: Desk) -> None:
             )
             == 0
         )
+        assert _clocks(s, open_id)["response"].started_at == NOON
 
 
 def test_reapply_moves_open_tickets_keeping_consumed_time(desk: Desk) -> None:

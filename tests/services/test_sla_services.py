@@ -412,3 +412,184 @@ def test_only_the_lease_holder_ticks(desk: Desk) -> None:
     assert not tick(desk.db, clock, owner="a").ran
     with desk.db.session() as s:
         assert acquire_lease(s, TICK_LEASE, "b", clock.now(), timedelta(seconds=60))
+
+
+# ---------------------------------------------------------------- regressions (review)
+
+
+def test_priority_change_on_a_closed_ticket_starts_no_clock(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=5),
+            direction=Direction.PUBLIC,
+            body="Done",
+            actor=desk.tech,
+        )
+        svc.change_status(s, t, "closed", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_priority(
+            s,
+            t,
+            PriorityCode.P1,
+            at=MON + timedelta(hours=2),
+            actor=desk.tech,
+            reason="late escalation",
+        )
+        active = s.exec(
+            select(SlaClock).where(
+                SlaClock.ticket_id == t.id, SlaClock.state.in_(["running", "paused"])
+            )
+        ).all()
+        assert active == [] and t.next_due_at is None
+
+
+def test_reopen_after_a_priority_change_uses_the_new_targets(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)  # P3: resolution 2bd = 16 h
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=5),
+            direction=Direction.PUBLIC,
+            body="Fixed",
+            actor=desk.tech,
+        )
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_priority(
+            s,
+            t,
+            PriorityCode.P2,
+            at=MON + timedelta(hours=2),
+            actor=desk.tech,
+            reason="it matters more",
+        )
+        assert [
+            c.kind
+            for c in s.exec(
+                select(SlaClock).where(SlaClock.ticket_id == t.id, SlaClock.state == "running")
+            ).all()
+        ] == []
+        svc.change_status(s, t, "in_progress", at=MON + timedelta(hours=3), actor=desk.tech)
+        res = _clocks(s, t)["resolution"]
+        assert res.state == "running" and res.target_seconds == 8 * 3600  # P2: 8 h
+        assert res.due_at == ny(2026, 11, 24, 12, 0)  # 7 h left: 4 Mon + 3 Tue
+
+
+def test_pausing_or_resolving_an_overdue_clock_keeps_the_breach(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk, priority=PriorityCode.P2)  # response 1 h, no tick has run
+        svc.change_status(
+            s, t, "waiting_on_customer", at=MON + timedelta(hours=1, minutes=30), actor=desk.tech
+        )
+        svc.change_status(s, t, "in_progress", at=MON + timedelta(hours=2), actor=desk.tech)
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(hours=2),
+            direction=Direction.PUBLIC,
+            body="Sorry",
+            actor=desk.tech,
+        )
+        assert _clocks(s, t)["response"].state == "breached"
+        assert t.sla_breached
+    with desk.db.session() as s:
+        t = _new(s, desk, priority=PriorityCode.P2)  # resolution 8 h
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=5),
+            direction=Direction.PUBLIC,
+            body="On it",
+            actor=desk.tech,
+        )
+        late = ny(2026, 11, 24, 11, 0)  # 8 h of business time ran out Tue 10:00
+        svc.change_status(s, t, "waiting_on_customer", at=late, actor=desk.tech)
+        res = _clocks(s, t)["resolution"]
+        assert res.state == "paused" and res.breached_at == ny(2026, 11, 24, 10, 0, 1)
+        svc.change_status(s, t, "resolved", at=late + timedelta(hours=1), actor=desk.tech)
+        assert _clocks(s, t)["resolution"].state == "breached"
+
+
+def test_moving_to_a_profile_without_that_pause_status_resumes_the_clocks(desk: Desk) -> None:
+    from msp_tui.services import sla_admin as admin
+
+    with desk.db.session() as s:
+        provisioning = s.exec(select(Status).where(Status.key == "provisioning")).one()
+        s.add(SlaProfilePauseStatus(profile_id=desk.profile_id, status_id=provisioning.id))
+    with desk.db.session() as s:
+        t = _new(s, desk)
+        svc.change_status(s, t, "provisioning", at=MON + timedelta(hours=1), actor=desk.tech)
+        assert _clocks(s, t)["resolution"].state == "paused"  # Gold pauses in Provisioning
+        other = admin.create_profile(
+            s,
+            name="Silver",
+            calendar_id=desk.calendar_id,
+            at=MON,
+            actor=desk.tech,
+            targets={"P3": admin.TargetSpec("4h", "2bd")},
+        )
+        admin.set_client_profile(
+            s,
+            desk.client_id,
+            other.id,
+            at=MON + timedelta(hours=2),
+            actor=desk.tech,
+            reapply_to_open_tickets=True,
+        )
+        assert _clocks(s, t)["resolution"].state == "running"  # Silver does not pause there
+
+
+def test_update_clock_starts_after_an_upgrade_to_a_priority_with_updates(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk)  # P3 has no update interval
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(minutes=10),
+            direction=Direction.PUBLIC,
+            body="Looking",
+            actor=desk.tech,
+        )
+        assert "update" not in _clocks(s, t)
+        svc.change_priority(
+            s,
+            t,
+            PriorityCode.P2,
+            at=MON + timedelta(minutes=30),
+            actor=desk.tech,
+            reason="more users affected",
+        )
+        upd = _clocks(s, t)["update"]  # P2 updates every 2 h
+        assert upd.state == "running" and upd.due_at == MON + timedelta(minutes=30, hours=2)
+
+
+def test_a_reply_while_paused_meets_the_update_instance(desk: Desk) -> None:
+    with desk.db.session() as s:
+        t = _new(s, desk, priority=PriorityCode.P2)
+        svc.add_message(s, t, at=MON, direction=Direction.PUBLIC, body="Hi", actor=desk.tech)
+        first = _clocks(s, t)["update"]
+        svc.change_status(s, t, "waiting_on_customer", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.add_message(
+            s,
+            t,
+            at=MON + timedelta(hours=2),
+            direction=Direction.PUBLIC,
+            body="Still waiting for your answer",
+            actor=desk.tech,
+        )
+        assert s.get(SlaClock, first.id).state == "met"
+        nxt = _clocks(s, t)["update"]
+        assert nxt.id != first.id and nxt.state == "paused"
+
+
+def test_the_tick_reads_clocks_by_the_next_alert_index(desk: Desk) -> None:
+    with desk.db.engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT sla_clock.id FROM sla_clock JOIN ticket "
+            "ON ticket.id = sla_clock.ticket_id WHERE sla_clock.state = 'running' AND "
+            "sla_clock.next_alert_at <= '2026-11-24' ORDER BY sla_clock.next_alert_at, "
+            "sla_clock.id LIMIT 500"
+        ).all()
+    assert any("ix_sla_clock_next_alert_at" in str(row) for row in plan), plan
