@@ -32,6 +32,7 @@ from textual.widgets.option_list import Option
 
 from msp_tui.engine.links import LinkError, parse_ticket_number
 from msp_tui.engine.vocabulary import StatusCategory
+from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.queries import NamedOption, StatusView
 from msp_tui.store.ticket_queries import PriorityView
@@ -166,7 +167,7 @@ class TimeInput:
     note: str
 
 
-class TimeDialog(ModalScreen[TimeInput | None]):
+class TimeDialog(FormDialog[TimeInput]):
     """Log time on the ticket; billable by default unless the client's contract is fixed."""
 
     DEFAULT_CSS = _dialog_css(
@@ -206,18 +207,6 @@ class TimeDialog(ModalScreen[TimeInput | None]):
     def on_mount(self) -> None:
         self.query_one("#minutes", Input).focus()
 
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def _submit(self) -> None:
         raw = self.query_one("#minutes", Input).value.strip()
         try:
@@ -244,7 +233,7 @@ class PriorityInput:
     reason: str
 
 
-class PriorityDialog(ModalScreen[PriorityInput | None]):
+class PriorityDialog(FormDialog[PriorityInput]):
     """Change priority: SLA targets move with it, so the desk requires a reason."""
 
     DEFAULT_CSS = _dialog_css(
@@ -279,9 +268,7 @@ class PriorityDialog(ModalScreen[PriorityInput | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"#{self.ticket_number} · Change priority", classes="title")
-            yield Label(
-                "1–4 choose · the SLA keeps the business time already used", classes="hint"
-            )
+            yield Label("1–4 choose · the SLA keeps the business time already used", classes="hint")
             with RadioSet(id="priority"):
                 for option in self.options:
                     now = "  (current)" if option.code == self.current else ""
@@ -306,18 +293,6 @@ class PriorityDialog(ModalScreen[PriorityInput | None]):
     def chosen(self) -> str | None:
         pressed = self.query_one("#priority", RadioSet).pressed_button
         return pressed.name if pressed is not None else None
-
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _submit(self) -> None:
         chosen = self.chosen
@@ -509,7 +484,7 @@ class ParentInput:
     number: int | None
 
 
-class ParentDialog(ModalScreen[ParentInput | None]):
+class ParentDialog(FormDialog[ParentInput]):
     """File the ticket under a master ticket by number, or unlink it (empty input)."""
 
     DEFAULT_CSS = _dialog_css(
@@ -553,18 +528,6 @@ class ParentDialog(ModalScreen[ParentInput | None]):
 
     def on_mount(self) -> None:
         self.query_one("#parent", Input).focus()
-
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _submit(self) -> None:
         try:

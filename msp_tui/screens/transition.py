@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Input, Label
 
 from msp_tui.engine.vocabulary import StatusCategory
+from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.queries import StatusView
@@ -27,7 +28,7 @@ class TransitionInput:
     reason: str
 
 
-class TransitionDialog(ModalScreen[TransitionInput | None]):
+class TransitionDialog(FormDialog[TransitionInput]):
     """Asks what a status change needs (for now: a resolution summary or a reason)."""
 
     DEFAULT_CSS = """
@@ -60,18 +61,6 @@ class TransitionDialog(ModalScreen[TransitionInput | None]):
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button(f"Move to {self.target.name}", id="ok", variant="primary")
-
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
