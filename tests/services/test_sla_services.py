@@ -593,3 +593,16 @@ def test_the_tick_reads_clocks_by_the_next_alert_index(desk: Desk) -> None:
             "sla_clock.id LIMIT 500"
         ).all()
     assert any("ix_sla_clock_next_alert_at" in str(row) for row in plan), plan
+
+
+def test_tick_pages_through_many_clocks_in_small_batches(desk: Desk) -> None:
+    with desk.db.session() as s:
+        ids = [_new(s, desk, at=MON + timedelta(minutes=i)).id for i in range(7)]
+    result = tick(desk.db, FixedClock(ny(2026, 11, 24, 12, 0)), owner="x", batch=2)
+    per_ticket = {
+        tid: sorted(c.percent for c in result.crossings if c.ticket_id == tid) for tid in ids
+    }
+    # response (4 h) breached for all seven; resolution (16 h) at 75 % (12 h) for none yet
+    assert all(v == [75, 90, 100] for v in per_ticket.values()), per_ticket
+    again = tick(desk.db, FixedClock(ny(2026, 11, 24, 12, 0)), owner="x", batch=2)
+    assert again.crossings == []
