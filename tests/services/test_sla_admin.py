@@ -6,15 +6,13 @@ Expectations are computed by hand on a Monday-Friday 09:00-17:00 New York calend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
-from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
+from msp_tui.engine.vocabulary import Direction, PriorityCode
 from msp_tui.services import sla
 from msp_tui.services import sla_admin as admin
 from msp_tui.services import tickets as svc
@@ -31,105 +29,17 @@ from msp_tui.store.models import (
     SlaProfilePauseStatus,
     SlaTarget,
     Status,
-    Technician,
     Ticket,
 )
+from tests.services.gold_desk import MON, NY, Desk, ny
+from tests.services.gold_desk import new_ticket as _new
 
-NY = ZoneInfo("America/New_York")
-MON = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
 TUE = date(2026, 11, 24)
 
 
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)  # type: ignore[misc]
-
-
-@dataclass
-class Desk:
-    db: Database
-    client_id: int
-    bare_client_id: int
-    profile_id: int
-    calendar_id: int
-    always_id: int
-    tech: svc.Actor
-
-
-@pytest.fixture
-def desk(empty_db: Database) -> Desk:
-    with empty_db.session() as s:
-        cal = BusinessCalendarRow(
-            name="BH",
-            tz="America/New_York",
-            weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
-        )
-        always = BusinessCalendarRow(name="24/7", tz="America/New_York", always_open=True)
-        s.add_all([cal, always])
-        s.flush()
-        gold = SlaProfile(name="Gold", calendar_id=cal.id)  # type: ignore[arg-type]
-        s.add(gold)
-        s.flush()
-        pid: int = gold.id  # type: ignore[assignment]
-        s.add_all(
-            [
-                SlaTarget(
-                    profile_id=pid,
-                    priority="P1",
-                    response="30m",
-                    resolution="4h",
-                    update_interval="1h",
-                    calendar_id=always.id,
-                ),
-                SlaTarget(
-                    profile_id=pid,
-                    priority="P2",
-                    response="1h",
-                    resolution="8h",
-                    update_interval="2h",
-                ),
-                SlaTarget(profile_id=pid, priority="P3", response="4h", resolution="2bd"),
-                SlaTarget(profile_id=pid, priority="P4", response="nbd", resolution="5bd"),
-                SlaProfilePauseStatus(profile_id=pid, status_id=_status(s, "pending_approval").id),
-            ]
-        )
-        acme = Client(name="Acme", sla_profile_id=pid, billing_type="hybrid", created_at=MON)
-        bare = Client(name="No Contract", billing_type="hybrid", created_at=MON)
-        tech = Technician(name="Tess", email="tess@x.example", role="technician", tier="tier1")
-        s.add_all([acme, bare, tech])
-        s.flush()
-        return Desk(
-            empty_db,
-            acme.id,
-            bare.id,
-            pid,
-            cal.id,
-            always.id,  # type: ignore[arg-type]
-            svc.Actor("Tess", tech.id),
-        )
-
-
 def _status(s: Session, key: str) -> Status:
     return s.exec(select(Status).where(Status.key == key)).one()
-
-
-def _new(
-    s: Session,
-    d: Desk,
-    *,
-    at: datetime = MON,
-    priority: PriorityCode = PriorityCode.P3,
-    client: int | None = -1,
-) -> Ticket:
-    return svc.create_ticket(
-        s,
-        at=at,
-        subject="Printer offline",
-        body="It is offline",
-        channel=Channel.EMAIL,
-        priority=priority,
-        client_id=d.client_id if client == -1 else client,
-    )
 
 
 def _clocks(s: Session, ticket_id: int | None) -> dict[str, SlaClock]:

@@ -2,118 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from msp_tui.engine.clock import FixedClock
-from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
+from msp_tui.engine.vocabulary import Direction, PriorityCode
 from msp_tui.services import sla
 from msp_tui.services import tickets as svc
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.tick import TICK_LEASE, acquire_lease, tick
-from msp_tui.store.db import Database
 from msp_tui.store.models import (
     BusinessCalendarRow,
-    Client,
     SlaAlert,
     SlaClock,
     SlaClockEvent,
-    SlaProfile,
     SlaProfilePauseStatus,
-    SlaTarget,
     Status,
-    Technician,
     Ticket,
 )
+from tests.services.gold_desk import MON, Desk, ny
+from tests.services.gold_desk import new_ticket as _new
 
-NY = ZoneInfo("America/New_York")
-MON = datetime(2026, 11, 23, 10, 0, tzinfo=NY)
 TECH = svc.Actor("Tess", None)
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)  # type: ignore[misc]
-
-
-@dataclass
-class Desk:
-    db: Database
-    client_id: int
-    bare_client_id: int
-    profile_id: int
-    calendar_id: int
-    tech: svc.Actor
-
-
-@pytest.fixture
-def desk(empty_db: Database) -> Desk:
-    with empty_db.session() as s:
-        cal = BusinessCalendarRow(
-            name="BH",
-            tz="America/New_York",
-            weekly={str(d): [["09:00", "17:00"]] for d in range(5)},
-        )
-        always = BusinessCalendarRow(name="24/7", tz="America/New_York", always_open=True)
-        s.add_all([cal, always])
-        s.flush()
-        profile = SlaProfile(name="Gold", calendar_id=cal.id)
-        s.add(profile)
-        s.flush()
-        s.add_all(
-            [
-                SlaTarget(
-                    profile_id=profile.id,
-                    priority="P1",
-                    response="30m",
-                    resolution="4h",
-                    update_interval="1h",
-                    calendar_id=always.id,
-                ),
-                SlaTarget(
-                    profile_id=profile.id,
-                    priority="P2",
-                    response="1h",
-                    resolution="8h",
-                    update_interval="2h",
-                ),
-                SlaTarget(profile_id=profile.id, priority="P3", response="4h", resolution="2bd"),
-                SlaTarget(profile_id=profile.id, priority="P4", response="nbd", resolution="5bd"),
-            ]
-        )
-        pending = s.exec(select(Status).where(Status.key == "pending_approval")).one()
-        s.add(SlaProfilePauseStatus(profile_id=profile.id, status_id=pending.id))
-        client = Client(
-            name="Acme", sla_profile_id=profile.id, billing_type="hybrid", created_at=MON
-        )
-        bare = Client(name="No Contract", billing_type="hybrid", created_at=MON)
-        tech = Technician(name="Tess", email="tess@x.example", role="technician", tier="tier1")
-        s.add_all([client, bare, tech])
-        s.flush()
-        return Desk(empty_db, client.id, bare.id, profile.id, cal.id, svc.Actor("Tess", tech.id))  # type: ignore[arg-type]
-
-
-def _new(
-    s: Session,
-    d: Desk,
-    *,
-    at: datetime = MON,
-    priority: PriorityCode = PriorityCode.P3,
-    client: int | None = -1,
-) -> Ticket:
-    return svc.create_ticket(
-        s,
-        at=at,
-        subject="Printer offline",
-        body="It is offline",
-        channel=Channel.EMAIL,
-        priority=priority,
-        client_id=d.client_id if client == -1 else client,
-    )
 
 
 def _clocks(s: Session, ticket: Ticket) -> dict[str, SlaClock]:
