@@ -110,3 +110,23 @@ class WellKnownStatus(StrEnum):
     PENDING_APPROVAL = "pending_approval"
     PROVISIONING = "provisioning"
     COMPLETED = "completed"
+
+
+class MailOutcome(StrEnum):
+    """What an inbound mail became (`mail_receipt.outcome`)."""
+
+    TICKET = "ticket"  # opened a new ticket
+    REPLY = "reply"  # threaded onto an existing ticket
+    IGNORED = "ignored"  # auto-reply, bounce, list mail, our own mail
+    QUARANTINED = "quarantined"  # kept raw for an admin
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENT = "sent"
+    FAILED = "failed"  # refused for good (e.g. 5xx recipient); shown on the ticket
+
+
+class OutboxKind(StrEnum):
+    REPLY = "reply"
+    NOTIFICATION = "notification"

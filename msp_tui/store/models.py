@@ -355,6 +355,102 @@ class TimeEntry(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
+# ---------------------------------------------------------------- email in and out
+
+
+class Attachment(SQLModel, table=True):
+    """A file that came with a message; over-size files keep their name and the reason
+    but no bytes (the cap is `mailbox.max_attachment_bytes`)."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=255)
+    size: int
+    data: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+    skipped_reason: str | None = Field(default=None, max_length=300)
+
+
+class MailboxState(SQLModel, table=True):
+    """Where intake stands in one mailbox folder: the UIDVALIDITY seen and the highest UID
+    fully handled (stored and flagged on the server), plus the last poll's outcome for admins."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: str = Field(primary_key=True, max_length=300)  # "user@host/folder"
+    uidvalidity: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_uid: int = Field(default=0, sa_type=sa.BigInteger)
+    last_poll_at: datetime | None = Field(default=None, sa_column=utc_column())
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class MailReceipt(SQLModel, table=True):
+    """One inbound mail taken from a mailbox, written in the same transaction as what it
+    became (ticket, message, ignored, quarantined), so nothing is taken twice.
+
+    `dedupe_key` is the Message-ID, or a hash of the raw bytes when there is none: it
+    catches the same mail under a new UID (UIDVALIDITY change, a copy in two folders)."""
+
+    __tablename__ = "mail_receipt"
+    __table_args__ = (sa.UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str = Field(max_length=300)
+    uidvalidity: int = Field(sa_type=sa.BigInteger)
+    uid: int = Field(sa_type=sa.BigInteger)
+    dedupe_key: str = Field(max_length=998, sa_column_kwargs={"unique": True})
+    outcome: str = Field(max_length=16)  # ticket, reply, ignored, quarantined
+    detail: str = Field(default="", max_length=500)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    received_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class QuarantinedMail(SQLModel, table=True):
+    """Mail intake could not turn into a ticket: raw bytes kept for an admin, with why."""
+
+    __tablename__ = "quarantined_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key="mail_receipt.id", index=True)
+    reason: str = Field(max_length=1000)
+    sender: str = Field(default="", max_length=254)
+    subject: str = Field(default="", max_length=500)
+    raw: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    received_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    released_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class OutboxMail(SQLModel, table=True):
+    """An email waiting to be sent, sent, or given up on; the sender job reads due rows by
+    `next_attempt_at` and retries with backoff, so an SMTP outage loses nothing.
+
+    `header_message_id` is fixed when the row is written: a resend after a crash carries the
+    same Message-ID, which receivers deduplicate (delivery is at-least-once)."""
+
+    __tablename__ = "outbox_mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # reply, notification
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    to_addrs: list[str] = Field(default_factory=list, sa_column=json_column())
+    cc_addrs: list[str] = Field(default_factory=list, sa_column=json_column())
+    subject: str = Field(max_length=998)
+    body: str
+    header_message_id: str = Field(max_length=998, sa_column_kwargs={"unique": True})
+    in_reply_to: str | None = Field(default=None, max_length=998)
+    thread_refs: list[str] = Field(default_factory=list, sa_column=json_column())  # References
+    state: str = Field(max_length=10)  # queued, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
 # ---------------------------------------------------------------- SLA clocks
 
 
