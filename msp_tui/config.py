@@ -124,6 +124,7 @@ class MailboxConfig:
     tls: TlsMode = "implicit"
     user: str = field(default="", metadata={"required_if": "enabled"})
     folder: str = "INBOX"
+    processed_folder: str = ""
     poll_seconds: int = field(default=60, metadata={"min": 5})
     max_attachment_bytes: int = field(default=10 * 1024 * 1024, metadata={"min": 0})
     default_priority: Priority = "P3"

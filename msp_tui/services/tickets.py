@@ -31,6 +31,7 @@ from msp_tui.store.models import (
     Status,
     Technician,
     Ticket,
+    TicketRelation,
     TimeEntry,
 )
 
@@ -425,3 +426,15 @@ def _ancestor_numbers(s: Session, ticket: Ticket) -> list[int]:
         numbers.append(up.number)
         next_id = up.parent_id
     return numbers
+
+
+def relate(s: Session, ticket: Ticket, other: Ticket, *, at: datetime, actor: Actor,
+           reason: str = "") -> None:
+    """Mark two tickets as related (a symmetric link, stored once as an ordered pair)."""
+    low, high = sorted((ticket.id, other.id))  # type: ignore[type-var]
+    if low == high or s.get(TicketRelation, (low, high)) is not None:
+        return
+    s.add(TicketRelation(ticket_id=low, related_id=high, created_at=at))
+    audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+          field="related", old=None, new=f"#{other.number}", reason=reason)
+    bump_change_seq(s)
