@@ -14,6 +14,7 @@ from msp_tui.screens.help import HelpScreen, key_help
 from msp_tui.screens.queue import QueueScreen
 from msp_tui.services import notifications
 from msp_tui.services.desk import Desk
+from msp_tui.services.mail_intake import IntakeSettings
 
 
 class MspApp(App[None]):
@@ -25,6 +26,9 @@ class MspApp(App[None]):
         Binding("b", "board", "Board", tooltip="The kanban board", id="app.board"),
         Binding("l", "queue", "List", tooltip="The ticket list", id="app.list"),
         Binding("n", "new_ticket", "New", tooltip="Open a ticket by hand", id="app.new_ticket"),
+        Binding("M", "quarantine", "Mail quarantine", show=False,
+                tooltip="Mail that could not become tickets, and each mailbox's last poll",
+                id="app.quarantine"),
     ]
 
     def __init__(
@@ -36,6 +40,7 @@ class MspApp(App[None]):
         show_closed: bool = False,
         refresh_seconds: float = 2.0,
         startup_notes: list[str] | None = None,
+        intake: IntakeSettings | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -44,6 +49,7 @@ class MspApp(App[None]):
         self._show_closed = show_closed
         self._refresh_seconds = refresh_seconds
         self._startup_notes = list(startup_notes or [])
+        self.intake = intake
         self.queue_screen: QueueScreen | None = None
 
     def on_mount(self) -> None:
@@ -142,6 +148,12 @@ class MspApp(App[None]):
                 self.action_open_ticket(ticket_id)
 
         self.push_screen(NewTicketScreen(self.desk), callback=opened)
+
+    def action_quarantine(self) -> None:
+        from msp_tui.screens.mail_quarantine import QuarantineScreen
+
+        if not isinstance(self.screen, QuarantineScreen):
+            self.push_screen(QuarantineScreen(self.desk, self.intake))
 
     # ---------------------------------------------------------------- command palette
 

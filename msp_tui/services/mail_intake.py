@@ -119,6 +119,46 @@ def ingest(
     return IngestResult(result.outcome, result.detail, result.ticket_id)
 
 
+def reingest(
+    s: Session, quarantined_id: int, *, at: datetime, settings: IntakeSettings, actor: Actor
+) -> IngestResult:
+    """Try a quarantined mail again (after the cause was fixed); on success its receipt
+    now points at the ticket, and the quarantine entry is released."""
+    kept = s.get(QuarantinedMail, quarantined_id)
+    if kept is None or kept.released_at is not None:
+        raise tickets.ServiceError("that mail is no longer in the quarantine")
+    receipt = s.get(MailReceipt, kept.receipt_id)
+    assert receipt is not None
+    mail = parse_message(kept.raw, max_attachment_bytes=settings.max_attachment_bytes)
+    reason = intake.quarantine_reason(mail)
+    if reason is not None:
+        raise tickets.ServiceError(f"still cannot be taken: {reason}")
+    with s.begin_nested():
+        taken = _take(s, mail, at=at, settings=settings)
+    receipt.outcome = taken.outcome
+    receipt.detail = f"{taken.detail} (released from quarantine by {actor.name})"[:500]
+    receipt.ticket_id = taken.ticket_id
+    receipt.message_id = taken.message_row_id
+    kept.released_at = at
+    s.add_all([receipt, kept])
+    tickets.audit(s, at=at, actor=actor, entity="quarantined_mail", entity_id=quarantined_id,
+                  field="released", old=None, new=taken.detail)
+    bump_change_seq(s)
+    return IngestResult(taken.outcome, taken.detail, taken.ticket_id)
+
+
+def discard(s: Session, quarantined_id: int, *, at: datetime, actor: Actor) -> None:
+    """Drop a quarantined mail from the list (the raw bytes stay, for the audit)."""
+    kept = s.get(QuarantinedMail, quarantined_id)
+    if kept is None or kept.released_at is not None:
+        raise tickets.ServiceError("that mail is no longer in the quarantine")
+    kept.released_at = at
+    s.add(kept)
+    tickets.audit(s, at=at, actor=actor, entity="quarantined_mail", entity_id=quarantined_id,
+                  field="discarded", old=None, new=kept.reason[:200])
+    bump_change_seq(s)
+
+
 # --------------------------------------------------------------------------- outcomes
 
 
