@@ -15,6 +15,8 @@ from msp_tui.store.db import Database
 from msp_tui.store.models import (
     BusinessCalendarRow,
     Client,
+    ClientDomain,
+    Contact,
     SlaProfile,
     SlaProfilePauseStatus,
     SlaTarget,
@@ -113,3 +115,18 @@ def new_ticket(
         priority=priority,
         client_id=d.client_id if client == -1 else client,
     )
+
+
+def add_mail_people(d: Desk) -> None:
+    """Who mail comes from: Acme's contact Pat, a terminated contact, Acme's domain, and an
+    admin to be told about unmatched and quarantined mail."""
+    with d.db.session() as s:
+        s.add_all(
+            [
+                Contact(client_id=d.client_id, name="Pat Lee", email="pat@acme.example"),
+                Contact(client_id=d.client_id, name="Old Employee", email="gone@acme.example",
+                        terminated=True),
+                ClientDomain(client_id=d.client_id, domain="acme.example"),
+                Technician(name="Ada Admin", email="ada@msp.example", role="admin", tier="tier2"),
+            ]
+        )

@@ -15,19 +15,16 @@ from msp_tui.services import tickets as svc
 from msp_tui.services.mail_intake import IntakeSettings, MailPosition, ingest
 from msp_tui.store.models import (
     Attachment,
-    ClientDomain,
-    Contact,
     MailReceipt,
     Message,
     Notification,
     QuarantinedMail,
     SlaClock,
     Status,
-    Technician,
     Ticket,
     TicketRelation,
 )
-from tests.services.gold_desk import MON, Desk
+from tests.services.gold_desk import MON, Desk, add_mail_people
 
 SETTINGS = IntakeSettings(
     default_priority=PriorityCode.P3,
@@ -80,16 +77,7 @@ class Inbox:
 
 @pytest.fixture
 def inbox(desk: Desk) -> Inbox:
-    with desk.db.session() as s:
-        s.add_all(
-            [
-                Contact(client_id=desk.client_id, name="Pat Lee", email="pat@acme.example"),
-                Contact(client_id=desk.client_id, name="Old Employee", email="gone@acme.example",
-                        terminated=True),
-                ClientDomain(client_id=desk.client_id, domain="acme.example"),
-                Technician(name="Ada Admin", email="ada@msp.example", role="admin", tier="tier2"),
-            ]
-        )
+    add_mail_people(desk)
     return Inbox(desk)
 
 
