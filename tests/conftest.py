@@ -19,6 +19,8 @@ from msp_tui.services.desk import Desk
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, url_for
 
+pytest_plugins = ["tests.smtp_sink"]
+
 # A Tuesday afternoon in New York, well clear of any DST change.
 FIXED_NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 

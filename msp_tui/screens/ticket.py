@@ -28,7 +28,13 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from msp_tui.engine.badges import badge_for
-from msp_tui.engine.vocabulary import BillingType, ClockState, Direction, PriorityCode
+from msp_tui.engine.vocabulary import (
+    BillingType,
+    ClockState,
+    Direction,
+    OutboxState,
+    PriorityCode,
+)
 from msp_tui.screens.queue import format_age
 from msp_tui.screens.ticket_dialogs import (
     AssigneeChoice,
@@ -47,6 +53,7 @@ from msp_tui.screens.transition import request_status_change
 from msp_tui.services import ticket_view
 from msp_tui.services.desk import Desk
 from msp_tui.services.ticket_view import (
+    delivery_text,
     format_duration,
     format_instant,
     format_minutes,
@@ -340,12 +347,32 @@ def kpi_renderable(d: TicketDetail) -> RenderableType:
 # ---------------------------------------------------------------- widgets
 
 
+# How a public reply's email line looks, by state; the words carry the meaning, colour helps.
+DELIVERY_STYLE = {
+    OutboxState.SENT: "dim",
+    OutboxState.QUEUED: "yellow",
+    OutboxState.FAILED: "bold red",
+}
+
+
+def message_text(view: MessageView, zone: str) -> Text:
+    """The body, then for a public reply one line on its email ("✉ sent 15:31 to …")."""
+    text = Text(view.body.strip())
+    d = view.delivery
+    if d is not None:
+        first_try = d.state == OutboxState.QUEUED and not d.attempts
+        style = "dim" if first_try else DELIVERY_STYLE.get(d.state, "yellow")  # not emailed
+        text.append("\n")
+        text.append(f"✉ {delivery_text(d, zone, view.at)}", style=style)
+    return text
+
+
 class MessageBox(Static):
     """One thread entry; direction decides its border, label and indent."""
 
     def __init__(self, view: MessageView, zone: str) -> None:
         direction = view.direction if view.direction in MESSAGE_LABEL else Direction.CUSTOMER
-        super().__init__(Text(view.body.strip()), classes=f"message -{direction}")
+        super().__init__(message_text(view, zone), classes=f"message -{direction}")
         self.message_view = view
         # Text, not markup: author names are data.
         self.border_title = Text(f"{MESSAGE_LABEL[Direction(direction)]} · {view.author or '—'}")

@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from msp_tui.engine.clock import Clock, SystemClock
 from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
-from msp_tui.services import tickets
+from msp_tui.services import outbox, tickets
+from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, read_change_seq
@@ -42,10 +43,21 @@ class StartupReport:
 
 
 class Desk:
-    def __init__(self, db: Database, clock: Clock | None = None, me_email: str = "") -> None:
+    """`outbound` set means public replies are emailed (queued in the outbox with the
+    reply); None records them only, as when SMTP is off."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock | None = None,
+        me_email: str = "",
+        *,
+        outbound: OutboundSettings | None = None,
+    ) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.me_email = me_email
+        self.outbound = outbound
         self._me: TechnicianView | None = None
 
     @classmethod
@@ -56,13 +68,14 @@ class Desk:
         clock: Clock | None = None,
         me_email: str = "",
         seed_demo_if_empty: bool = True,
+        outbound: OutboundSettings | None = None,
     ) -> tuple[Desk, StartupReport]:
         """Open (creating if needed) and upgrade the database; seed the demo when empty."""
         from msp_tui.demo.seed import is_empty, seed_demo  # the demo is optional baggage
 
         db = Database(url)
         result = migrate.upgrade(db)
-        desk = cls(db, clock, me_email)
+        desk = cls(db, clock, me_email, outbound=outbound)
         seeded = False
         if seed_demo_if_empty and is_empty(db):
             seed_demo(db, desk.clock)
@@ -145,7 +158,8 @@ class Desk:
             return ticket.id  # type: ignore[return-value]
 
     def reply(self, ticket_id: int, body: str) -> None:
-        """A public reply to the customer (stops the response clock, meets the update one)."""
+        """A public reply to the customer (stops the response clock, meets the update one),
+        queued for email in the same transaction when outbound mail is configured."""
         self._message(ticket_id, body, Direction.PUBLIC)
 
     def note(self, ticket_id: int, body: str) -> None:
@@ -153,15 +167,19 @@ class Desk:
         self._message(ticket_id, body, Direction.INTERNAL)
 
     def _message(self, ticket_id: int, body: str, direction: Direction) -> None:
+        at = self.clock.now()
         with self.db.session() as s:
-            tickets.add_message(
-                s,
-                self._ticket(s, ticket_id),
-                at=self.clock.now(),
-                direction=direction,
-                body=body,
-                actor=self.actor(),
+            ticket = self._ticket(s, ticket_id)
+            message = tickets.add_message(
+                s, ticket, at=at, direction=direction, body=body, actor=self.actor()
             )
+            if direction == Direction.PUBLIC and self.outbound is not None:
+                outbox.enqueue_reply(s, ticket, message, at=at, settings=self.outbound)
+
+    def retry_email(self, outbox_id: int) -> None:
+        """Send a failed (or waiting) reply again at the sender's next run."""
+        with self.db.session() as s:
+            outbox.retry_now(s, outbox_id, self.clock.now())
 
     def change_status(self, ticket_id: int, status_key: str, reason: str = "") -> None:
         with self.db.session() as s:

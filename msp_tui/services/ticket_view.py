@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from msp_tui.engine import sla as eng
 from msp_tui.engine.targets import parse_target
-from msp_tui.engine.vocabulary import BillingType, ClockKind, ClockState
+from msp_tui.engine.vocabulary import BillingType, ClockKind, ClockState, Direction, OutboxState
 from msp_tui.services import sla, tickets
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.desk import Desk
@@ -24,7 +24,14 @@ from msp_tui.services.tickets import ServiceError
 from msp_tui.store import ticket_queries as tq
 from msp_tui.store.models import Ticket
 from msp_tui.store.queries import TechnicianView, technician_by_email
-from msp_tui.store.ticket_queries import ClockView, PriorityView, TicketDetail
+from msp_tui.store.ticket_queries import (
+    NOT_EMAILED,
+    ClockView,
+    DeliveryView,
+    MessageView,
+    PriorityView,
+    TicketDetail,
+)
 
 DAY_SECONDS = 24 * 3600
 
@@ -40,7 +47,30 @@ def ticket_detail(desk: Desk, ticket_id: int) -> TicketDetail:
         rules = sla.rules_for(s, detail.sla_profile_id, detail.priority)
         clocks = tuple(_with_business_time(s, c, rules, now) for c in detail.clocks)
         zone = _display_zone(s, me, detail)
-    return replace(detail, clocks=clocks, zone=zone, me_id=me.id if me else None)
+    messages = _not_emailed(detail) if desk.outbound is not None else detail.messages
+    return replace(
+        detail, clocks=clocks, zone=zone, me_id=me.id if me else None, messages=messages
+    )
+
+
+def _not_emailed(d: TicketDetail) -> tuple[MessageView, ...]:
+    """Mark public replies that have no mail, so nobody believes the customer has them.
+
+    The opening message is left alone: a ticket a technician opens is never mailed.
+    """
+    if not d.messages:
+        return d.messages
+    reason = None if (d.contact_email or d.requester_email) else "the ticket has no contact address"
+    first, *rest = d.messages
+    return (
+        first,
+        *(
+            replace(m, delivery=DeliveryView(None, NOT_EMAILED, error=reason))
+            if m.direction == Direction.PUBLIC and m.delivery is None
+            else m
+            for m in rest
+        ),
+    )
 
 
 def priority_options(desk: Desk) -> list[PriorityView]:
@@ -180,6 +210,36 @@ def format_instant(at: datetime | None, zone: str, *, with_zone: bool = True) ->
     local = at.astimezone(_zone_or_utc(zone))
     text = local.strftime("%a %d %b %H:%M")
     return f"{text} {local.strftime('%Z')}" if with_zone else text
+
+
+def delivery_text(delivery: DeliveryView, zone: str, written_at: datetime) -> str:
+    """A reply's email in a few words: "sent 15:31 to a@b.example", "queued (attempt 2,
+    next try 15:42: connection refused)", "failed: 550 mailbox unknown", "not emailed: …".
+
+    Times are the hour in the reader's zone, with the day when it is not the reply's day.
+    """
+    local_zone = _zone_or_utc(zone)
+    day = written_at.astimezone(local_zone).date()
+
+    def when(at: datetime | None) -> str:
+        if at is None:
+            return "—"
+        local = at.astimezone(local_zone)
+        return local.strftime("%H:%M" if local.date() == day else "%a %d %b %H:%M")
+
+    to = ", ".join(delivery.to)
+    if delivery.state == OutboxState.SENT:
+        text = f"sent {when(delivery.sent_at)} to {to}"
+        return f"{text} ({delivery.error})" if delivery.error else text
+    if delivery.state == OutboxState.FAILED:
+        return f"failed: {delivery.error or 'refused'}"
+    if delivery.state == OutboxState.QUEUED:
+        if not delivery.attempts:
+            return f"queued for {to}"
+        why = f": {delivery.error}" if delivery.error else ""
+        next_try = when(delivery.next_attempt_at)
+        return f"queued (attempt {delivery.attempts}, next try {next_try}{why})"
+    return f"not emailed: {delivery.error}" if delivery.error else "not emailed"
 
 
 def zone_abbreviation(zone: str, at: datetime) -> str:

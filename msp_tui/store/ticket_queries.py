@@ -1,4 +1,4 @@
-"""Read model of one ticket for the detail screen: a frozen `TicketDetail` in six queries.
+"""Read model of one ticket for the detail screen: a frozen `TicketDetail` in seven queries.
 
 Like `store/queries.py`, nothing here leaves a session or an ORM object behind: the
 screen paints plain tuples and repaints countdowns from the stored instants. Business
@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from msp_tui.engine.vocabulary import ClockState, StatusCategory
+from msp_tui.engine.vocabulary import ClockState, OutboxKind, StatusCategory
 from msp_tui.store.models import (
     Asset,
     Category,
     Client,
     Contact,
     Message,
+    OutboxMail,
     Priority,
     SlaClock,
     SlaClockEvent,
@@ -38,6 +39,23 @@ from msp_tui.store.models import (
 _PAUSE_ENDS = frozenset({"resumed", "reopened", "met", "stopped late", "cancelled"})
 
 
+# `DeliveryView.state` of a public reply that has no outbox row (set by the service).
+NOT_EMAILED = "not emailed"
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """Where a public reply's email stands: its outbox row, or why there is none."""
+
+    outbox_id: int | None
+    state: str  # engine.vocabulary.OutboxState (queued, sent, failed), or NOT_EMAILED
+    to: tuple[str, ...] = ()
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str | None = None  # the last failure, or why it was not emailed
+
+
 @dataclass(frozen=True)
 class MessageView:
     id: int
@@ -47,6 +65,7 @@ class MessageView:
     author_email: str | None
     at: datetime
     body: str
+    delivery: DeliveryView | None = None  # public replies only
 
 
 @dataclass(frozen=True)
@@ -314,7 +333,45 @@ def _messages(session: Session, ticket_id: int) -> tuple[MessageView, ...]:
         .where(Message.ticket_id == ticket_id)
         .order_by(Message.created_at, Message.id)
     )
-    return tuple(MessageView(*row) for row in session.execute(stmt).all())
+    deliveries = _deliveries(session, ticket_id)
+    return tuple(
+        MessageView(*row, delivery=deliveries.get(row.id)) for row in session.execute(stmt).all()
+    )
+
+
+def _deliveries(session: Session, ticket_id: int) -> dict[int, DeliveryView]:
+    """Message id -> its reply mail (the newest, should there ever be two)."""
+    stmt = (
+        sa.select(
+            OutboxMail.message_id,
+            OutboxMail.id,
+            OutboxMail.state,
+            OutboxMail.to_addrs,
+            OutboxMail.cc_addrs,
+            OutboxMail.attempts,
+            OutboxMail.next_attempt_at,
+            OutboxMail.sent_at,
+            OutboxMail.last_error,
+        )
+        .where(
+            OutboxMail.ticket_id == ticket_id,
+            OutboxMail.kind == OutboxKind.REPLY,
+            OutboxMail.message_id.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(OutboxMail.id)
+    )
+    out: dict[int, DeliveryView] = {}
+    for row in session.execute(stmt).all():
+        out[row.message_id] = DeliveryView(
+            outbox_id=row.id,
+            state=row.state,
+            to=(*row.to_addrs, *row.cc_addrs),
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            sent_at=row.sent_at,
+            error=row.last_error,
+        )
+    return out
 
 
 def _clocks(

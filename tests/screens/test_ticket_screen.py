@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,11 @@ from textual.widgets import Label
 
 from msp_tui.app import MspApp
 from msp_tui.engine.badges import Badge, badge_for
-from msp_tui.engine.vocabulary import ClockKind, ClockState, Direction, PriorityCode
+from msp_tui.engine.vocabulary import Channel, ClockKind, ClockState, Direction, PriorityCode
 from msp_tui.screens.ticket import MessageBox, TicketScreen
 from msp_tui.screens.ticket_dialogs import MessageDialog, PriorityDialog
 from msp_tui.services.desk import Desk
+from msp_tui.services.outbox import OutboundSettings, send_due
 from msp_tui.services.ticket_view import (
     default_billable,
     format_duration,
@@ -26,13 +28,15 @@ from msp_tui.services.ticket_view import (
     log_time,
     ticket_detail,
 )
-from msp_tui.services.tickets import ServiceError
-from msp_tui.store.models import AuditEvent, Client, Message, Status, Ticket, TimeEntry
+from msp_tui.services.tickets import ServiceError, create_ticket
+from msp_tui.store.models import AuditEvent, Client, Contact, Message, Status, Ticket, TimeEntry
 from msp_tui.store.ticket_queries import ClockEventView, PausedSpan, TicketDetail, paused_spans
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
 
 SMALL = (80, 24)
+OUTBOUND = OutboundSettings(from_address="Demo MSP <help@demo-msp.example>", ticket_prefix="MSP")
+HANNAH = "hannah.cole@contoso-legal.example"
 
 
 # ---------------------------------------------------------------- helpers
@@ -77,6 +81,69 @@ def fresh_ticket(desk: Desk, client: str = "Contoso Legal") -> int:
     )
 
 
+def hannahs_ticket(desk: Desk) -> int:
+    """A fresh Contoso Legal ticket mailed in by Hannah, whose address replies go to."""
+    with desk.db.session() as s:
+        contact = s.exec(select(Contact).where(Contact.email == HANNAH)).one()
+        ticket = create_ticket(
+            s,
+            at=desk.clock.now(),
+            subject="Scanner sends blank pages",
+            body="Every scan to email arrives blank.",
+            channel=Channel.EMAIL,
+            priority=PriorityCode.P3,
+            client_id=contact.client_id,
+            contact_id=contact.id,
+            requester_name=contact.name,
+            requester_email=HANNAH,
+            message_id="<scan-1@contoso-legal.example>",
+        )
+        return ticket.id  # type: ignore[return-value]
+
+
+class ScriptedTransport:
+    """Answers each mail by its body: the exception listed for it, else accepted."""
+
+    def __init__(self, outcomes: dict[str, Exception]) -> None:
+        self.outcomes = outcomes
+
+    def send(self, msg, to: list[str]) -> None:  # type: ignore[no-untyped-def]
+        error = self.outcomes.get(msg.get_content().strip())
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        pass
+
+
+def send(desk: Desk, **outcomes: Exception) -> None:
+    assert send_due(
+        desk.db, desk.clock, ScriptedTransport(outcomes), owner="test", settings=OUTBOUND
+    ).ran
+
+
+def emailed_replies(desk: Desk) -> int:
+    """Hannah's ticket with one reply sent, one refused and one waiting for a retry."""
+    desk.outbound = OUTBOUND
+    ticket_id = hannahs_ticket(desk)
+    tick = desk.clock.advance  # type: ignore[attr-defined]
+    tick(minutes=5)
+    desk.reply(ticket_id, "Which scanner is it?")
+    tick(minutes=1)
+    send(desk)
+    tick(minutes=4)
+    desk.reply(ticket_id, "Try the copy room one.")
+    send(desk, **{"Try the copy room one.": smtplib.SMTPRecipientsRefused(
+        {HANNAH: (550, b"5.1.1 mailbox unknown")})})
+    tick(minutes=5)
+    desk.reply(ticket_id, "Fixed the scan profile.")
+    down = {"Fixed the scan profile.": ConnectionRefusedError()}
+    send(desk, **down)
+    tick(minutes=1)
+    send(desk, **down)
+    return ticket_id
+
+
 async def settle(pilot: Pilot[None]) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -100,6 +167,11 @@ def shown(widget: Widget) -> str:
     width, height = widget.outer_size
     lines = widget.render_lines(Region(0, 0, width, height))
     return "\n".join(strip.text for strip in lines)
+
+
+def flat(box: Widget) -> str:
+    """A bordered box's text as one line: borders gone, wrapped lines joined."""
+    return " ".join(shown(box).translate(str.maketrans("┃│━─┏┓┗┛╭╮╰╯", " " * 12)).split())
 
 
 def active(detail: TicketDetail, kind: ClockKind):  # type: ignore[no-untyped-def]
@@ -131,6 +203,16 @@ def test_ticket_snapshot_small_terminal(snap_compare, demo_desk: Desk) -> None: 
 
     app = make_app(demo_desk)
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_ticket_snapshot_email_states(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
+    ticket_id = emailed_replies(demo_desk)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await open_ticket(pilot.app, pilot, ticket_id)  # type: ignore[arg-type]
+
+    app = make_app(demo_desk)
+    assert snap_compare(app, terminal_size=TERMINAL_SIZE, run_before=run_before)
 
 
 # ---------------------------------------------------------------- reads
@@ -220,6 +302,31 @@ async def test_reply_meets_the_response_clock(demo_desk: Desk) -> None:
         response_line = next(line for line in sla.splitlines() if "Response" in line)
         assert "Met" in response_line
         assert "Public reply" in str(screen.query(MessageBox).last().border_title)
+
+
+async def test_each_reply_says_how_its_email_went(demo_desk: Desk) -> None:
+    ticket_id = emailed_replies(demo_desk)
+    detail = ticket_detail(demo_desk, ticket_id)
+    states = [m.delivery.state if m.delivery else None for m in detail.messages]
+    assert states == [None, "sent", "failed", "queued"]
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        boxes = [flat(box) for box in screen.query(MessageBox)]
+        assert "✉" not in boxes[0]  # the customer's message
+        assert f"✉ sent 10:36 to {HANNAH}" in boxes[1]
+        assert f"✉ failed: 550 5.1.1 mailbox unknown ({HANNAH})" in boxes[2]
+        assert "✉ queued (attempt 2, next try 10:48: connection refused by" in boxes[3]
+        # a new reply shows as queued at once; on a ticket without address, as not emailed
+        await pilot.press("r", *"One more thing", "ctrl+s")
+        await settle(pilot)
+        assert f"✉ queued for {HANNAH}" in flat(screen.query(MessageBox).last())
+    nobody = fresh_ticket(demo_desk)  # no contact, no requester address
+    demo_desk.reply(nobody, "Hello?")
+    async with make_app(demo_desk).run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_ticket(pilot.app, pilot, nobody)  # type: ignore[arg-type]
+        last = flat(screen.query(MessageBox).last())
+        assert "✉ not emailed: the ticket has no contact address" in last
 
 
 async def test_priority_change_needs_a_reason_and_moves_the_deadline(demo_desk: Desk) -> None:
