@@ -63,9 +63,14 @@ class OutboundSettings:
 
 
 def reply_address(s: Session, ticket: Ticket) -> str | None:
-    """Where replies on the ticket go: its contact's address, else whoever wrote in."""
+    """Where replies on the ticket go: its contact's address, else whoever wrote in.
+
+    Never a terminated contact: someone who has left the client must not keep receiving
+    its tickets (their mail is flagged as possible social engineering on the way in)."""
     if ticket.contact_id is not None:
         contact = s.get(Contact, ticket.contact_id)
+        if contact is not None and contact.terminated:
+            return None
         if contact is not None and contact.email and "@" in contact.email:
             return contact.email.strip()
     email = (ticket.requester_email or "").strip()

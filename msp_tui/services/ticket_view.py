@@ -60,7 +60,12 @@ def _not_emailed(d: TicketDetail) -> tuple[MessageView, ...]:
     """
     if not d.messages:
         return d.messages
-    reason = None if (d.contact_email or d.requester_email) else "the ticket has no contact address"
+    if d.contact_terminated:
+        reason: str | None = "the contact has left the client (terminated)"
+    elif d.contact_email or d.requester_email:
+        reason = None
+    else:
+        reason = "the ticket has no contact address"
     first, *rest = d.messages
     return (
         first,

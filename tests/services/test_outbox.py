@@ -173,6 +173,20 @@ def test_no_address_is_not_queued_and_says_so(desk: Desk) -> None:
     assert detail.messages[0].delivery is None  # the customer's message is no reply
 
 
+def test_a_terminated_contact_is_not_mailed(desk: Desk) -> None:
+    ticket_id = mail_ticket(desk)
+    with desk.db.session() as s:
+        contact = s.exec(select(Contact).where(Contact.email == HANNAH)).one()
+        contact.terminated = True
+        s.add(contact)
+    desk.reply(ticket_id, "Your new laptop password is ...")
+    assert rows(desk.db) == []
+    detail = ticket_detail(desk, ticket_id)
+    assert delivery_text(detail.messages[-1].delivery, detail.zone, detail.messages[-1].at) == (  # type: ignore[arg-type]
+        "not emailed: the contact has left the client (terminated)"
+    )
+
+
 def test_references_keep_the_root_and_the_latest(desk: Desk) -> None:
     ticket_id = mail_ticket(desk)
     with desk.db.session() as s:
