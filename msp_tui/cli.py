@@ -1,12 +1,13 @@
-"""`msp-tui` command line: the console by default, plus demo and database commands.
+"""`msp-tui` command line: the console by default, plus demo, database and mailbox commands.
 
-User errors (bad config, unusable database, refused demo seed) print one clear message
-and exit with status 2 — never a traceback.
+User errors (bad config, unusable database, refused demo seed, no keyring) print one clear
+message and exit with status 2 — never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="upgrade the schema to this version (keeps data)")
     db_commands.add_parser("status", help="show the database location and schema revision")
+    mailbox = commands.add_parser("mailbox", help="the desk's mail accounts (IMAP in, SMTP out)")
+    mailbox_commands = mailbox.add_subparsers(
+        dest="mailbox_command", metavar="ACTION", required=True
+    )
+    set_password = mailbox_commands.add_parser(
+        "set-password",
+        help="store the IMAP password for [mailbox] host/user in the system keyring",
+    )
+    set_password.add_argument(
+        "--smtp", action="store_true", help="the SMTP password for [smtp] host/user instead"
+    )
     return parser
 
 
@@ -63,6 +75,7 @@ def _fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from msp_tui.demo.seed import DemoError
+    from msp_tui.passwords import PasswordError
     from msp_tui.store.migrate import SchemaError
 
     try:
@@ -74,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(url, args.db_command)
         if args.command == "worker":
             return _worker(url, config)
+        if args.command == "mailbox":
+            return _mailbox(args, config)
         return _run(url, config)
-    except (ConfigError, SchemaError, DemoError) as exc:
+    except (ConfigError, SchemaError, DemoError, PasswordError) as exc:
         return _fail(str(exc))
 
 
@@ -118,6 +133,52 @@ def _db(url: str, action: str) -> int:
         return 0
     finally:
         db.dispose()
+
+
+def _mailbox(args: argparse.Namespace, config: Config) -> int:
+    """One function per `mailbox` action; argparse only lets through the ones defined."""
+    if args.mailbox_command == "set-password":
+        return _set_password(config, _config_path(args), smtp=args.smtp)
+    raise AssertionError(f"unhandled mailbox action {args.mailbox_command!r}")
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    """The file `load_config` read (or would have), to name it in advice."""
+    from msp_tui.config import CONFIG_ENV_VAR, default_config_path
+
+    return args.config or Path(os.environ.get(CONFIG_ENV_VAR) or default_config_path())
+
+
+def _set_password(config: Config, config_path: Path, *, smtp: bool) -> int:
+    import getpass
+
+    from msp_tui import passwords
+
+    kind: passwords.Kind = "smtp" if smtp else "imap"
+    section = "smtp" if smtp else "mailbox"
+    account = config.smtp if smtp else config.mailbox
+    host, user = account.host, account.user
+    missing = [f"{section}.{key}" for key, value in (("host", host), ("user", user)) if not value]
+    if missing:
+        return _fail(
+            f"{' and '.join(missing)} not set in {config_path}; the {kind.upper()} password is "
+            "stored for that user on that host, so set them first"
+        )
+    passwords.check_keyring(kind, user, host)
+    label = f"{kind.upper()} password for {user}@{host}"
+    try:
+        password = getpass.getpass(f"{label}: ")
+        again = getpass.getpass(f"{label} (again): ")
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        return _fail("cancelled; nothing stored")
+    if password != again:
+        return _fail("the two passwords differ; nothing stored")
+    passwords.set_password(kind, user, host, password)
+    print(f"Stored the {label} in the system keyring: {passwords.backend_description()}.")
+    if passwords.env_override(kind) is not None:
+        print(f"Note: {passwords.ENV_VARS[kind]} is set here and is used instead of the keyring.")
+    return 0
 
 
 def _run(url: str, config: Config) -> int:

@@ -19,7 +19,7 @@ from msp_tui.services.desk import Desk
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, url_for
 
-pytest_plugins = ["tests.smtp_sink"]
+pytest_plugins = ["tests.smtp_sink", "tests.mailservers", "tests.memory_keyring"]
 
 # A Tuesday afternoon in New York, well clear of any DST change.
 FIXED_NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
