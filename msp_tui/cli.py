@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "worker",
-        help="run the background jobs (SLA tick) without a console, until interrupted",
+        help="run the background jobs (SLA tick, mailbox poll, outbox) without a console, "
+        "until interrupted",
     )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     set_password.add_argument(
         "--smtp", action="store_true", help="the SMTP password for [smtp] host/user instead"
+    )
+    mailbox_commands.add_parser(
+        "poll", help="take new mail from the [mailbox] folder once, then exit (cron friendly)"
+    )
+    mailbox_commands.add_parser(
+        "send", help="send the queued outgoing mail that is due once, then exit"
     )
     return parser
 
@@ -139,7 +146,38 @@ def _mailbox(args: argparse.Namespace, config: Config) -> int:
     """One function per `mailbox` action; argparse only lets through the ones defined."""
     if args.mailbox_command == "set-password":
         return _set_password(config, _config_path(args), smtp=args.smtp)
+    if args.mailbox_command in ("poll", "send"):
+        return _mail_once(_database_url(args, config), config, args.mailbox_command)
     raise AssertionError(f"unhandled mailbox action {args.mailbox_command!r}")
+
+
+def _mail_once(url: str, config: Config, action: str) -> int:
+    """One mailbox poll or one outbox pass; exit 1 when the mail server said no."""
+    from msp_tui.jobs.scheduler import process_owner
+    from msp_tui.services.desk import Desk
+    from msp_tui.services.mail_wiring import MailSetup
+
+    setup = MailSetup.from_config(config)
+    if action == "poll" and setup.mailbox is None:
+        return _fail("mail intake is off: set [mailbox] enabled = true (and host, user)")
+    if action == "send" and setup.outbound is None:
+        return _fail("outbound mail is off: set [smtp] enabled = true (and host, from_address)")
+    desk, _report = Desk.open(url, seed_demo_if_empty=False)
+    try:
+        if action == "poll":
+            polled = setup.poll(desk.db, desk.clock, owner=process_owner())
+            print(polled.summary())
+            return 1 if polled.error else 0
+        sent = setup.send(desk.db, desk.clock, owner=process_owner())
+        if not sent.ran:
+            print("another process is sending the outbox")
+            return 0
+        print(f"sent {sent.sent}, retrying {sent.retrying}, failed {sent.failed}, "
+              f"left for later {sent.deferred}" + (f"; stopped: {sent.stopped}" if sent.stopped
+                                                    else ""))
+        return 1 if sent.stopped else 0
+    finally:
+        desk.close()
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -184,11 +222,14 @@ def _set_password(config: Config, config_path: Path, *, smtp: bool) -> int:
 def _run(url: str, config: Config) -> int:
     from msp_tui.app import MspApp
     from msp_tui.services.desk import Desk
+    from msp_tui.services.mail_wiring import MailSetup
 
+    mail = MailSetup.from_config(config)
     desk, report = Desk.open(
         url,
         me_email=config.me.email or DEFAULT_ME,
         seed_demo_if_empty=config.demo.seed_on_first_start,
+        outbound=mail.outbound,
     )
     notes = []
     if report.seeded_demo:
@@ -197,7 +238,7 @@ def _run(url: str, config: Config) -> int:
         notes.append(f"Upgraded the database schema {report.upgraded_from} -> {report.schema}.")
     from msp_tui.jobs import scheduler
 
-    jobs = scheduler.background(desk.db, desk.clock, config.scheduler)
+    jobs = scheduler.background(desk.db, desk.clock, config.scheduler, mail=mail)
     try:
         MspApp(
             desk,
@@ -206,6 +247,7 @@ def _run(url: str, config: Config) -> int:
             show_closed=config.ui.show_closed,
             refresh_seconds=config.ui.refresh_seconds,
             startup_notes=notes,
+            intake=mail.intake,
         ).run()
     finally:
         jobs.shutdown(wait=False)
@@ -218,11 +260,17 @@ def _worker(url: str, config: Config) -> int:
 
     from msp_tui.jobs import scheduler
     from msp_tui.services.desk import Desk
+    from msp_tui.services.mail_wiring import MailSetup
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    desk, report = Desk.open(url, seed_demo_if_empty=False)
-    print(f"msp-tui worker on schema {report.schema}; Ctrl-C to stop", flush=True)
-    jobs = scheduler.blocking(desk.db, desk.clock, config.scheduler)
+    mail = MailSetup.from_config(config)
+    desk, report = Desk.open(url, seed_demo_if_empty=False, outbound=mail.outbound)
+    jobs_text = ", ".join(
+        ["SLA tick"] + (["mailbox poll"] if mail.mailbox else []) + (["outbox"] if mail.outbound
+                                                                     else [])
+    )
+    print(f"msp-tui worker on schema {report.schema} ({jobs_text}); Ctrl-C to stop", flush=True)
+    jobs = scheduler.blocking(desk.db, desk.clock, config.scheduler, mail=mail)
     try:
         jobs.start()
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""Background jobs (APScheduler 3): the SLA tick now; mailbox poll and digests later.
+"""Background jobs (APScheduler 3): the SLA tick, the mailbox poll and the outbox sender.
 
 Every console and the headless worker run the same scheduler; the jobs themselves take
 a database lease, so however many processes run, one of them does the work and a dead
@@ -18,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from msp_tui.config import SchedulerConfig
 from msp_tui.engine.clock import Clock
+from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.tick import tick
 from msp_tui.store.db import Database
 
@@ -29,8 +30,17 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+OUTBOX_SECONDS = 15  # how often queued mail is looked at; each row waits for its own backoff
+
+
 def add_jobs(
-    scheduler: BaseScheduler, db: Database, clock: Clock, config: SchedulerConfig, owner: str
+    scheduler: BaseScheduler,
+    db: Database,
+    clock: Clock,
+    config: SchedulerConfig,
+    owner: str,
+    *,
+    mail: MailSetup | None = None,
 ) -> None:
     def sla_tick() -> None:
         try:
@@ -52,18 +62,58 @@ def add_jobs(
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+    if mail is not None:
+        _add_mail_jobs(scheduler, db, clock, owner, mail)
 
 
-def background(db: Database, clock: Clock, config: SchedulerConfig) -> BackgroundScheduler:
+def _add_mail_jobs(
+    scheduler: BaseScheduler, db: Database, clock: Clock, owner: str, mail: MailSetup
+) -> None:
+    """Poll and send only where configured; failures are recorded by the jobs themselves
+    (mailbox state, outbox rows), so here they are only logged."""
+    if mail.mailbox is not None:
+
+        def mailbox_poll() -> None:
+            try:
+                result = mail.poll(db, clock, owner=owner)
+            except Exception:
+                log.exception("mailbox poll failed")
+                return
+            if result.ran and (result.fetched or result.error):
+                log.info("%s", result.summary())
+
+        scheduler.add_job(mailbox_poll, "interval", seconds=mail.config.mailbox.poll_seconds,
+                          id="mailbox_poll", max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(UTC))
+    if mail.outbound is not None:
+
+        def outbox_send() -> None:
+            try:
+                result = mail.send(db, clock, owner=owner)
+            except Exception:
+                log.exception("outbox send failed")
+                return
+            if result.sent or result.failed or result.stopped:
+                log.info("outbox: %s", result)
+
+        scheduler.add_job(outbox_send, "interval", seconds=OUTBOX_SECONDS, id="outbox_send",
+                          max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+
+
+def background(
+    db: Database, clock: Clock, config: SchedulerConfig, *, mail: MailSetup | None = None
+) -> BackgroundScheduler:
     """A started scheduler in a daemon thread (the console's)."""
     scheduler = BackgroundScheduler(daemon=True)
-    add_jobs(scheduler, db, clock, config, process_owner())
+    add_jobs(scheduler, db, clock, config, process_owner(), mail=mail)
     scheduler.start()
     return scheduler
 
 
-def blocking(db: Database, clock: Clock, config: SchedulerConfig) -> BlockingScheduler:
+def blocking(
+    db: Database, clock: Clock, config: SchedulerConfig, *, mail: MailSetup | None = None
+) -> BlockingScheduler:
     """A scheduler that runs in the foreground (`msp-tui worker`); call .start()."""
     scheduler = BlockingScheduler()
-    add_jobs(scheduler, db, clock, config, process_owner())
+    add_jobs(scheduler, db, clock, config, process_owner(), mail=mail)
     return scheduler
