@@ -358,6 +358,13 @@ DELIVERY_STYLE = {
 def message_text(view: MessageView, zone: str) -> Text:
     """The body, then for a public reply one line on its email ("✉ sent 15:31 to …")."""
     text = Text(view.body.strip())
+    for a in view.attachments:
+        text.append("\n")
+        line = f"📎 {a.filename} ({_file_size(a.size)})"
+        if a.skipped_reason:
+            text.append(f"{line} — not kept: {a.skipped_reason}", style="yellow")
+        else:
+            text.append(line, style="bold")
     d = view.delivery
     if d is not None:
         first_try = d.state == OutboxState.QUEUED and not d.attempts
@@ -365,6 +372,13 @@ def message_text(view: MessageView, zone: str) -> Text:
         text.append("\n")
         text.append(f"✉ {delivery_text(d, zone, view.at)}", style=style)
     return text
+
+
+def _file_size(n: int) -> str:
+    for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
 
 
 class MessageBox(Static):

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from msp_tui.engine.vocabulary import ClockState, OutboxKind, StatusCategory
 from msp_tui.store.models import (
     Asset,
+    Attachment,
     Category,
     Client,
     Contact,
@@ -57,6 +58,15 @@ class DeliveryView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    skipped_reason: str | None  # set when the file was not kept (over the size cap)
+
+
+@dataclass(frozen=True)
 class MessageView:
     id: int
     direction: str  # engine.vocabulary.Direction: customer, public, internal
@@ -66,6 +76,7 @@ class MessageView:
     at: datetime
     body: str
     delivery: DeliveryView | None = None  # public replies only
+    attachments: tuple[AttachmentView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -334,9 +345,32 @@ def _messages(session: Session, ticket_id: int) -> tuple[MessageView, ...]:
         .order_by(Message.created_at, Message.id)
     )
     deliveries = _deliveries(session, ticket_id)
+    files = _attachments(session, ticket_id)
     return tuple(
-        MessageView(*row, delivery=deliveries.get(row.id)) for row in session.execute(stmt).all()
+        MessageView(*row, delivery=deliveries.get(row.id), attachments=files.get(row.id, ()))
+        for row in session.execute(stmt).all()
     )
+
+
+def _attachments(session: Session, ticket_id: int) -> dict[int, tuple[AttachmentView, ...]]:
+    """Message id -> its files (names and sizes only: the bytes stay in the database)."""
+    stmt = (
+        sa.select(
+            Attachment.message_id,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.skipped_reason,
+        )
+        .join(Message, Message.id == Attachment.message_id)  # type: ignore[arg-type]
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Attachment.id)
+    )
+    out: dict[int, list[AttachmentView]] = {}
+    for row in session.execute(stmt).all():
+        out.setdefault(row.message_id, []).append(AttachmentView(*row[1:]))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _deliveries(session: Session, ticket_id: int) -> dict[int, DeliveryView]:

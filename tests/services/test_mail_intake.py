@@ -10,9 +10,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from msp_tui.engine.clock import FixedClock
 from msp_tui.engine.vocabulary import MailOutcome, PriorityCode
+from msp_tui.screens.ticket import message_text
 from msp_tui.services import tickets as svc
+from msp_tui.services.desk import Desk as FacadeDesk
 from msp_tui.services.mail_intake import IntakeSettings, MailPosition, ingest
+from msp_tui.services.ticket_view import ticket_detail
 from msp_tui.store.models import (
     Attachment,
     MailReceipt,
@@ -274,3 +278,21 @@ def test_attachments_are_kept_and_oversize_ones_listed(desk: Desk, inbox: Inbox)
     assert (rows[0].filename, rows[0].data, rows[0].message_id) == (
         "a.log", b"small log", opening.id)
     assert rows[1].data is None and rows[1].skipped_reason and rows[1].size == 5000
+
+
+def test_the_ticket_view_lists_attachments(desk: Desk, inbox: Inbox):
+    msg = EmailMessage()
+    msg["From"] = "pat@acme.example"
+    msg["Subject"] = "Screenshot"
+    msg["Message-ID"] = "<shot@acme.example>"
+    msg.set_content("see the screenshot")
+    msg.add_attachment(b"\x89PNG" + b"0" * 508, maintype="image", subtype="png",
+                       filename="error.png")
+    msg.add_attachment(b"x" * 5000, maintype="application", subtype="zip", filename="dump.zip")
+    result = inbox.take(msg.as_bytes())
+    detail = ticket_detail(FacadeDesk(desk.db, FixedClock(MON)), result.ticket_id)  # type: ignore[arg-type]
+    [opening] = detail.messages
+    assert [(a.filename, a.size, bool(a.skipped_reason)) for a in opening.attachments] == [
+        ("error.png", 512, False), ("dump.zip", 5000, True)]
+    shown = message_text(opening, "UTC").plain
+    assert "📎 error.png (512 B)" in shown and "📎 dump.zip (4.9 KiB) — not kept:" in shown
