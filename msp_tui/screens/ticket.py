@@ -411,6 +411,9 @@ class TicketScreen(Screen[None]):
         Binding("p", "change_priority", "Priority", tooltip="Change priority (needs a reason)",
                 id="ticket.priority"),
         Binding("a", "take", "Take", tooltip="Assign this ticket to me", id="ticket.take"),
+        Binding("e", "retry_email", "Retry email", show=False,
+                tooltip="Send the latest failed or waiting reply email again now",
+                id="ticket.retry_email"),
         Binding("c", "toggle_cancelled", "Cancelled clocks", show=False,
                 tooltip="Show or hide cancelled SLA clocks", id="ticket.toggle_cancelled"),
         Binding("ctrl+r", "reload", "Refresh", show=False, tooltip="Reload the ticket now",
@@ -749,6 +752,23 @@ class TicketScreen(Screen[None]):
         # request_status_change has already said what happened.
         if changed:
             self.load()
+
+    def action_retry_email(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        stuck = [m.delivery for m in d.messages
+                 if m.delivery is not None and m.delivery.outbox_id is not None
+                 and m.delivery.state in (OutboxState.FAILED, OutboxState.QUEUED)]
+        if not stuck:
+            self.notify("No reply email is waiting or failed on this ticket")
+            return
+        try:
+            self.desk.retry_email(stuck[-1].outbox_id)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            self.notify(str(exc), title="Not retried", severity="error")
+            return
+        self._changed("The reply email goes out again at the outbox's next run")
 
     def action_take(self) -> None:
         d = self._ready()

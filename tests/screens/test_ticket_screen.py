@@ -29,7 +29,16 @@ from msp_tui.services.ticket_view import (
     ticket_detail,
 )
 from msp_tui.services.tickets import ServiceError, create_ticket
-from msp_tui.store.models import AuditEvent, Client, Contact, Message, Status, Ticket, TimeEntry
+from msp_tui.store.models import (
+    AuditEvent,
+    Client,
+    Contact,
+    Message,
+    OutboxMail,
+    Status,
+    Ticket,
+    TimeEntry,
+)
 from msp_tui.store.ticket_queries import ClockEventView, PausedSpan, TicketDetail, paused_spans
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
@@ -327,6 +336,24 @@ async def test_each_reply_says_how_its_email_went(demo_desk: Desk) -> None:
         screen = await open_ticket(pilot.app, pilot, nobody)  # type: ignore[arg-type]
         last = flat(screen.query(MessageBox).last())
         assert "✉ not emailed: the ticket has no contact address" in last
+
+
+async def test_e_retries_the_stuck_reply_email(demo_desk: Desk) -> None:
+    ticket_id = emailed_replies(demo_desk)  # the last reply waits for a retry after a refusal
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        stuck = screen.detail.messages[-1].delivery  # type: ignore[union-attr]
+        assert stuck is not None and stuck.next_attempt_at > demo_desk.clock.now()  # type: ignore[operator]
+        await pilot.press("e")
+        await settle(pilot)
+        with demo_desk.db.session() as s:
+            row = s.get(OutboxMail, stuck.outbox_id)
+            assert row is not None and row.next_attempt_at == demo_desk.clock.now()
+        send(demo_desk)  # the server is back
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "✉ sent" in flat(screen.query(MessageBox).last())
 
 
 async def test_priority_change_needs_a_reason_and_moves_the_deadline(demo_desk: Desk) -> None:
