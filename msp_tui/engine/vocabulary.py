@@ -130,3 +130,11 @@ class OutboxState(StrEnum):
 class OutboxKind(StrEnum):
     REPLY = "reply"
     NOTIFICATION = "notification"
+
+
+class RulePhase(StrEnum):
+    """Automation rules run in this order on a new ticket; first match wins per phase."""
+
+    CATEGORIZE = "categorize"
+    ASSIGN = "assign"
+    NOTIFY = "notify"

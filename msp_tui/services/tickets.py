@@ -22,7 +22,7 @@ from msp_tui.engine.vocabulary import (
     StatusCategory,
     TicketType,
 )
-from msp_tui.services import sla
+from msp_tui.services import rules, sla
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
 from msp_tui.store.models import (
     AuditEvent,
@@ -154,6 +154,7 @@ def create_ticket(
     )
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
           field="created", old=None, new=f"#{ticket.number}")
+    rules.on_new_ticket(s, ticket, at=at, body=body)
     sla.start_clocks(s, ticket, at)
     bump_change_seq(s)
     return ticket

@@ -243,6 +243,9 @@ class TechGroup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, sa_column_kwargs={"unique": True})
     lead_id: int | None = Field(default=None, foreign_key="technician.id")
+    # Round robin: the member who got the last tie-broken ticket. Moved with a
+    # compare-and-set UPDATE, so two processes assigning at once never pick the same turn.
+    rr_last_technician_id: int | None = Field(default=None, foreign_key="technician.id")
 
 
 class GroupMember(SQLModel, table=True):
@@ -250,6 +253,22 @@ class GroupMember(SQLModel, table=True):
 
     group_id: int = Field(foreign_key="tech_group.id", primary_key=True)
     technician_id: int = Field(foreign_key="technician.id", primary_key=True, index=True)
+
+
+class AssignmentRule(SQLModel, table=True):
+    """One automation rule: ordered, first match wins within its phase (categorise, then
+    assign, then notify). Conditions and actions are data the engine validates."""
+
+    __tablename__ = "assignment_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    position: int = Field(index=True)
+    name: str = Field(max_length=200)
+    phase: str = Field(max_length=12)  # categorize, assign, notify
+    active: bool = True
+    conditions: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    actions: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
 # ---------------------------------------------------------------- tickets
@@ -296,6 +315,9 @@ class Ticket(SQLModel, table=True):
     requester_email: str | None = Field(default=None, max_length=254)
     unmatched_client: bool = False
     possible_social_engineering: bool = False
+    # The priority policy's keyword suggestion: shown beside the ticket, never applied alone.
+    suggested_priority: str | None = Field(default=None, max_length=2)
+    suggestion_reason: str = Field(default="", max_length=300)
     sla_breached: bool = False
     last_tech_activity_at: datetime | None = Field(default=None, sa_column=utc_column())
     first_response_at: datetime | None = Field(default=None, sa_column=utc_column())
