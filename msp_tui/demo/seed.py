@@ -27,6 +27,7 @@ from msp_tui.engine.vocabulary import (
     TicketType,
 )
 from msp_tui.services import tickets as svc
+from msp_tui.services.priority_policy import suspended as policy_suspended
 from msp_tui.store.db import CHANGE_SEQ, TICKET_NUMBER, Database
 from msp_tui.store.models import (
     AppMeta,
@@ -103,7 +104,9 @@ def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary
         if reset:
             wipe(s)
         cast = _seed_cast(s, now)
-        summary = _seed_tickets(s, cast, now)
+        # The stories are history people already triaged: no policy bumps or routing.
+        with policy_suspended(s):
+            summary = _seed_tickets(s, cast, now)
         s.add(AppMeta(key="demo_seeded_at", value=now.isoformat()))
     return summary
 

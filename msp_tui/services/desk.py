@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from msp_tui.engine.clock import Clock, SystemClock
 from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
-from msp_tui.services import outbox, tickets
+from msp_tui.services import outbox, priority_policy, tickets
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
 from msp_tui.store import migrate
@@ -236,4 +236,18 @@ class Desk:
                 parent_number,
                 at=self.clock.now(),
                 actor=self.actor(),
+            )
+
+    def accept_suggestion(self, ticket_id: int) -> None:
+        """Take the priority policy's keyword suggestion (a reasoned priority change)."""
+        with self.db.session() as s:
+            priority_policy.accept_suggestion(
+                s, self._ticket(s, ticket_id), at=self.clock.now(), actor=self.actor()
+            )
+
+    def dismiss_suggestion(self, ticket_id: int) -> None:
+        """Override the keyword suggestion: keep the priority, audit that it was kept."""
+        with self.db.session() as s:
+            priority_policy.dismiss_suggestion(
+                s, self._ticket(s, ticket_id), at=self.clock.now(), actor=self.actor()
             )

@@ -12,6 +12,8 @@ which imports this module, so names from it must not be bound at import time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -28,6 +30,18 @@ SPIKE_THRESHOLD = 5
 SPIKE_WINDOW = timedelta(minutes=60)
 
 POLICY_ACTOR_NAME = "priority policy"
+_SUSPENDED = "msp_tui.priority_policy.suspended"  # a `Session.info` key
+
+
+@contextmanager
+def suspended(s: Session) -> Iterator[None]:
+    """Replaying history (the demo seed): each ticket keeps the priority and type its
+    story gives it, as if people had triaged it already, so the demo stays as written."""
+    s.info[_SUSPENDED] = True
+    try:
+        yield
+    finally:
+        s.info.pop(_SUSPENDED, None)
 
 
 def _policy_actor() -> tickets.Actor:
@@ -56,6 +70,8 @@ def apply(s: Session, ticket: Ticket, *, at: datetime, body: str) -> None:
 
     Call before `sla.start_clocks`: a bump here sets the targets the clocks start with.
     """
+    if s.info.get(_SUSPENDED):
+        return
     actor = _policy_actor()
     ticket_id: int = ticket.id  # type: ignore[assignment]
     client = s.get(Client, ticket.client_id) if ticket.client_id is not None else None
