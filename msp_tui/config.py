@@ -148,7 +148,7 @@ class SmtpConfig:
 class SchedulerConfig:
     sla_tick_seconds: int = field(default=30, metadata={"min": 1})
     lease_seconds: int = field(default=60, metadata={"min": 5})
-    auto_close_days: int = field(default=3, metadata={"min": 0})
+    auto_close_hours: int = field(default=24, metadata={"min": 1})
 
 
 class Keymap(Mapping[str, str]):

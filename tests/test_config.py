@@ -262,7 +262,7 @@ def test_literal_violation_names_allowed_values(tmp_path: Path) -> None:
         ("[mailbox]\npoll_seconds = 4\n", "mailbox.poll_seconds: expected an integer >= 5, got"),
         ("[scheduler]\nsla_tick_seconds = 0\n", "scheduler.sla_tick_seconds: expected an integer"),
         ("[scheduler]\nlease_seconds = 1\n", "scheduler.lease_seconds: expected an integer >= 5"),
-        ("[scheduler]\nauto_close_days = -1\n", "scheduler.auto_close_days: expected an integer"),
+        ("[scheduler]\nauto_close_hours = 0\n", "scheduler.auto_close_hours: expected an integer"),
         ("[ui]\nrefresh_seconds = 0\n", "ui.refresh_seconds: expected a number > 0, got integer"),
         ("[ui]\nrefresh_seconds = nan\n", "ui.refresh_seconds: expected a number > 0, got float"),
         ("[smtp]\nport = 70000\n", "smtp.port: expected an integer from 1 to 65535"),
@@ -273,9 +273,9 @@ def test_bounds(tmp_path: Path, toml: str, message_part: str) -> None:
     assert message_part in message
 
 
-def test_zero_auto_close_days_is_allowed(tmp_path: Path) -> None:
-    assert load_config(write(tmp_path, "[scheduler]\nauto_close_days = 0\n")).scheduler == (
-        dataclasses.replace(Config().scheduler, auto_close_days=0)
+def test_one_auto_close_hour_is_allowed(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "[scheduler]\nauto_close_hours = 1\n")).scheduler == (
+        dataclasses.replace(Config().scheduler, auto_close_hours=1)
     )
 
 

@@ -1,4 +1,5 @@
-"""Background jobs (APScheduler 3): the SLA tick, the mailbox poll and the outbox sender.
+"""Background jobs (APScheduler 3): the SLA tick, auto-close, the mailbox poll and the outbox
+sender.
 
 Every console and the headless worker run the same scheduler; the jobs themselves take
 a database lease, so however many processes run, one of them does the work and a dead
@@ -18,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from msp_tui.config import SchedulerConfig
 from msp_tui.engine.clock import Clock
+from msp_tui.services.auto_close import close_resolved
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.tick import tick
 from msp_tui.store.db import Database
@@ -31,6 +33,7 @@ def process_owner() -> str:
 
 
 OUTBOX_SECONDS = 15  # how often queued mail is looked at; each row waits for its own backoff
+AUTO_CLOSE_SECONDS = 300  # resolved tickets close within this long after their grace period
 
 
 def add_jobs(
@@ -62,6 +65,20 @@ def add_jobs(
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+    def auto_close() -> None:
+        try:
+            closed = close_resolved(
+                db, clock, owner=owner, after=timedelta(hours=config.auto_close_hours),
+                lease_ttl=timedelta(seconds=config.lease_seconds),
+            )
+        except Exception:  # logged; the next run retries
+            log.exception("auto-close failed")
+            return
+        if closed:
+            log.info("auto-closed %d resolved tickets", closed)
+
+    scheduler.add_job(auto_close, "interval", seconds=AUTO_CLOSE_SECONDS, id="auto_close",
+                      max_instances=1, coalesce=True)
     if mail is not None:
         _add_mail_jobs(scheduler, db, clock, owner, mail)
 
