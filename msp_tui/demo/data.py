@@ -214,3 +214,27 @@ SUBJECTS: dict[str, list[str]] = {
     "License true-up": ["Microsoft license true-up", "Adobe seats over-allocated",
                         "Renew antivirus licenses"],
 }
+
+# The starter rules (name, phase, conditions, actions), in order; first match wins per
+# phase. Names stand in for ids here ("category", "group"): the seed resolves them. The
+# seed adds them after replaying history, whose assignments are explicit.
+RULES: list[tuple[str, str, dict[str, object], dict[str, object]]] = [
+    ("Platinum P1 to Senior Tech", "assign",
+     {"sla_profile": "Platinum", "priority": "P1"},
+     {"group": "Senior Tech", "round_robin": True}),
+    ("Platinum P1: tell the team lead", "notify",
+     {"sla_profile": "Platinum", "priority": "P1"},
+     {"notify": ["group_lead"], "message": "Platinum P1 opened"}),
+    ("Cybersecurity incidents to Security Team", "assign",
+     {"category": "Cybersecurity Incidents"},
+     {"group": "Security Team", "round_robin": True}),
+    ("Network & Connectivity to Network Team", "assign",
+     {"category": "Network & Connectivity"},
+     {"group": "Network Team", "round_robin": True}),
+    ("Billing & Account to Account Managers", "assign",
+     {"category": "Billing & Account Queries"},
+     {"group": "Account Managers", "round_robin": True}),
+    ("Everything else to General Support", "assign",
+     {},
+     {"group": "General Support", "round_robin": True}),
+]

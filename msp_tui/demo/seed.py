@@ -24,8 +24,10 @@ from msp_tui.engine.vocabulary import (
     Channel,
     Direction,
     PriorityCode,
+    RulePhase,
     TicketType,
 )
+from msp_tui.services import assignment
 from msp_tui.services import tickets as svc
 from msp_tui.services.priority_policy import suspended as policy_suspended
 from msp_tui.store.db import CHANGE_SEQ, TICKET_NUMBER, Database
@@ -107,6 +109,7 @@ def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary
         # The stories are history people already triaged: no policy bumps or routing.
         with policy_suspended(s):
             summary = _seed_tickets(s, cast, now)
+        _seed_rules(s, cast, now)  # after the history: its assignments are explicit
         s.add(AppMeta(key="demo_seeded_at", value=now.isoformat()))
     return summary
 
@@ -248,6 +251,20 @@ def _seed_cast(s: Session, now: datetime) -> _Cast:
             )
     s.flush()
     return _Cast(statuses, techs, groups, clients, contacts, assets, subcategories)
+
+
+def _seed_rules(s: Session, cast: _Cast, now: datetime) -> None:
+    """The starter rules, with the names in `data.RULES` turned into ids."""
+    categories = {parent.name: parent.id for parent, _sub in cast.subcategories}
+    for position, (name, phase, conditions, actions) in enumerate(data.RULES, start=1):
+        conditions = dict(conditions)
+        actions = dict(actions)
+        if "category" in conditions:
+            conditions["category"] = categories[str(conditions["category"])]
+        if "group" in actions:
+            actions["group"] = cast.groups[str(actions["group"])].id
+        assignment.add_rule(s, name=name, phase=RulePhase(phase), conditions=conditions,
+                            actions=actions, at=now, position=position * 10, actor=svc.SYSTEM)
 
 
 # ---------------------------------------------------------------- ticket stories
