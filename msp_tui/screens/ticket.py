@@ -145,7 +145,7 @@ def header_renderable(d: TicketDetail, now: datetime, *, width: int) -> Renderab
         ("Contact", contact),
         ("Asset", d.asset or "—"),
         ("Category", category),
-        ("Priority", f"{d.priority} {d.priority_label}"),
+        ("Priority", priority_text(d)),
         ("Status", d.status),
         ("Assignee", assignee),
         ("Group", d.group or "—"),
@@ -162,8 +162,34 @@ def header_renderable(d: TicketDetail, now: datetime, *, width: int) -> Renderab
         for i, (label, value) in enumerate(pairs[start : start + per_row]):
             cells.extend(("", label, value) if i else (label, value))
         grid.add_row(*cells)
-    links = links_text(d)
-    return Group(title, grid, links) if links is not None else Group(title, grid)
+    lines: list[RenderableType] = [title, grid]
+    lines += [line for line in (suggestion_text(d), links_text(d)) if line is not None]
+    return Group(*lines)
+
+
+def priority_text(d: TicketDetail) -> Text:
+    """The priority, and beside it the policy's suggestion while one waits for an answer."""
+    text = Text(f"{d.priority} {d.priority_label}")
+    if d.suggested_priority:
+        text.append_text(Text.assemble(" · ", (f"suggested {d.suggested_priority}", "bold yellow")))
+    return text
+
+
+def suggestion_text(d: TicketDetail) -> Text | None:
+    """"Suggested P1 — 'outage' in subject   P accept · D keep P3"; None without one.
+
+    Keywords only suggest: the priority changes when a technician accepts (P).
+    """
+    if not d.suggested_priority:
+        return None
+    why = f" — {d.suggestion_reason}" if d.suggestion_reason else ""
+    line = Text.assemble(
+        (f"Suggested {d.suggested_priority}{why}", "bold yellow"),
+        "   ",
+        (f"P accept · D keep {d.priority}", "dim"),
+    )
+    line.no_wrap, line.overflow = True, "ellipsis"
+    return line
 
 
 def _subject(linked: LinkedTicketView, width: int = PARENT_SUBJECT_WIDTH) -> str:
@@ -424,6 +450,13 @@ class TicketScreen(Screen[None]):
                 id="ticket.assign"),
         Binding("L", "link_parent", "Parent", tooltip="File under a master ticket, or unlink",
                 id="ticket.link_parent"),
+        # Shown in the header beside the suggestion itself, so the footer stays as it was.
+        Binding("P", "accept_suggestion", "Accept suggestion", show=False,
+                tooltip="Take the suggested priority (SLA targets move with it)",
+                id="ticket.accept_suggestion"),
+        Binding("D", "dismiss_suggestion", "Keep priority", show=False,
+                tooltip="Override the suggestion: keep the priority as it is",
+                id="ticket.dismiss_suggestion"),
     ]
 
     DEFAULT_CSS = """
@@ -731,6 +764,32 @@ class TicketScreen(Screen[None]):
             PriorityDialog(d.number, current=d.priority, options=self.priorities, submit=submit),
             callback=done,
         )
+
+    def action_accept_suggestion(self) -> None:
+        self._answer_suggestion(accept=True)
+
+    def action_dismiss_suggestion(self) -> None:
+        self._answer_suggestion(accept=False)
+
+    def _answer_suggestion(self, *, accept: bool) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        if not d.suggested_priority:
+            self.notify(f"#{d.number} has no suggested priority")
+            return
+        try:
+            if accept:
+                self.desk.accept_suggestion(d.id)
+            else:
+                self.desk.dismiss_suggestion(d.id)
+        except ServiceError as exc:
+            self.notify(str(exc), title="Suggestion not changed", severity="error")
+            return
+        if accept:
+            self._changed(f"#{d.number} is now {d.suggested_priority}; SLA targets moved")
+        else:
+            self._changed(f"#{d.number} keeps {d.priority}; suggestion dismissed")
 
     def action_change_status(self) -> None:
         d = self._ready()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from msp_tui.engine import sla as eng
+from msp_tui.engine.priority_policy import is_higher
 from msp_tui.engine.targets import parse_target
 from msp_tui.engine.vocabulary import BillingType, ClockKind, ClockState, Direction, OutboxState
 from msp_tui.services import sla, tickets
@@ -49,8 +50,16 @@ def ticket_detail(desk: Desk, ticket_id: int) -> TicketDetail:
         zone = _display_zone(s, me, detail)
     messages = _not_emailed(detail) if desk.outbound is not None else detail.messages
     return replace(
-        detail, clocks=clocks, zone=zone, me_id=me.id if me else None, messages=messages
+        _current_suggestion(detail), clocks=clocks, zone=zone, me_id=me.id if me else None,
+        messages=messages,
     )
+
+
+def _current_suggestion(d: TicketDetail) -> TicketDetail:
+    """Hide a suggestion the priority has caught up with (raised by hand since)."""
+    if d.suggested_priority is None or is_higher(d.suggested_priority, d.priority):
+        return d
+    return replace(d, suggested_priority=None, suggestion_reason="")
 
 
 def _not_emailed(d: TicketDetail) -> tuple[MessageView, ...]:

@@ -210,6 +210,9 @@ class TicketDetail:
     # Master/child links: the master this ticket is filed under, and its own children.
     parent: LinkedTicketView | None = None
     children: tuple[LinkedTicketView, ...] = ()
+    # The priority policy's keyword suggestion, waiting for a technician to accept or override.
+    suggested_priority: str | None = None
+    suggestion_reason: str = ""
     # Filled by the service: the zone instants are shown in, and who "me" is.
     zone: str = "UTC"
     me_id: int | None = None
@@ -269,6 +272,8 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
             Ticket.sla_profile_id,
             Ticket.unmatched_client,
             Ticket.possible_social_engineering,
+            Ticket.suggested_priority,
+            Ticket.suggestion_reason,
             Ticket.requester_email,
             Contact.name.label("contact"),
             Contact.email.label("contact_email"),
