@@ -7,6 +7,7 @@ Dovecot rereads a passwd-file at most once per second and appending users to a s
 makes a fresh user's first login fail.
 
 A missing `dovecot` binary skips, unless MSP_REQUIRE_INTEGRATION=1 (CI), where it fails.
+`run_dovecot()` is the start-up without pytest, for the benchmarks.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -264,6 +265,7 @@ def _privileges() -> str:
 
 
 def _wait_until_listening(server: DovecotServer) -> None:
+    """Raises RuntimeError with Dovecot's stderr (after stopping it) if it never listens."""
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         try:
@@ -279,47 +281,73 @@ def _wait_until_listening(server: DovecotServer) -> None:
             else:
                 state = f"was not listening after {START_TIMEOUT:.0f} s"
             stderr = server.log.read_text(errors="replace")
-            pytest.fail(
-                f"Dovecot {state} on {HOST}:{server.port}; stderr:\n{stderr}", pytrace=False
-            )
+            raise RuntimeError(f"Dovecot {state} on {HOST}:{server.port}; stderr:\n{stderr}")
         time.sleep(0.02)
+
+
+@contextmanager
+def run_dovecot(workdir: Path | None = None) -> Iterator[DovecotServer]:
+    """A Dovecot on loopback for as long as the block runs; usable outside pytest (benchmarks).
+
+    `workdir` holds the config and log (a temp dir, removed afterwards, when None). Raises
+    RuntimeError when the binary is missing or the server does not start.
+    """
+    binary = _dovecot_binary()
+    if binary is None:
+        raise RuntimeError("dovecot not installed (Debian: apt-get install dovecot-imapd)")
+    owned: list[Path] = []
+    try:
+        if workdir is None:
+            workdir = Path(tempfile.mkdtemp(prefix="msp-tui-dovecot-run-"))
+            owned.append(workdir)
+        run = workdir
+        if os.geteuid() == 0:
+            # Mail and auth processes run as nobody/dovecot and cannot enter a 0700 dir
+            # such as pytest's tmp root, so their files live in a traversable temp dir.
+            data = Path(tempfile.mkdtemp(prefix="msp-tui-dovecot-"))
+            owned.append(data)
+            data.chmod(0o755)
+        else:
+            data = run
+        (data / "passwd").mkdir()
+        (data / "mail").mkdir()
+        if os.geteuid() == 0:
+            (data / "mail").chmod(0o1777)
+        port = _free_port()
+        conf = run / "dovecot.conf"
+        conf.write_text(
+            _CONFIG.format(host=HOST, port=port, run=run, data=data, privileges=_privileges())
+        )
+        log = run / "dovecot.stderr"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(
+                [binary, "-F", "-c", str(conf)], stdin=subprocess.DEVNULL, stderr=stderr
+            )
+        server = DovecotServer(port=port, data=data, log=log, process=process)
+        try:
+            _wait_until_listening(server)
+            yield server
+        finally:
+            server.stop()
+    finally:
+        for path in owned:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def dovecot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DovecotServer]:
     """One Dovecot for the whole session, started on first use."""
-    binary = require_dovecot()
-    run = tmp_path_factory.mktemp("dovecot")
-    owned_data: Path | None = None
-    if os.geteuid() == 0:
-        # Mail and auth processes run as nobody/dovecot and cannot enter pytest's 0700
-        # tmp root, so their files live in a traversable temp dir, removed at the end.
-        owned_data = data = Path(tempfile.mkdtemp(prefix="msp-tui-dovecot-"))
-        data.chmod(0o755)
-    else:
-        data = run
-    (data / "passwd").mkdir()
-    (data / "mail").mkdir()
-    if os.geteuid() == 0:
-        (data / "mail").chmod(0o1777)
-    port = _free_port()
-    conf = run / "dovecot.conf"
-    conf.write_text(
-        _CONFIG.format(host=HOST, port=port, run=run, data=data, privileges=_privileges())
-    )
-    log = run / "dovecot.stderr"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [binary, "-F", "-c", str(conf)], stdin=subprocess.DEVNULL, stderr=stderr
-        )
-    server = DovecotServer(port=port, data=data, log=log, process=process)
-    try:
-        _wait_until_listening(server)
+    require_dovecot()
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(run_dovecot(tmp_path_factory.mktemp("dovecot")))
+        except RuntimeError as exc:
+            failure = str(exc)
+        else:
+            failure = ""
+        if failure:  # outside the except: the report shows Dovecot's stderr once
+            pytest.fail(failure, pytrace=False)
         yield server
-    finally:
-        server.stop()
-        if owned_data is not None:
-            shutil.rmtree(owned_data, ignore_errors=True)
 
 
 @pytest.fixture
