@@ -306,15 +306,16 @@ def compare_and_set_pointer(s: Session, group_id: int, old: int | None, new: int
 
 
 def round_robin(s: Session, group_id: int) -> int | None:
-    """Take the group's next turn: least open load, ties by the rotation pointer."""
-    with s.no_autoflush:
-        for _ in range(_CAS_ATTEMPTS):
-            last = read_pointer(s, group_id)
-            picked = pick_round_robin(candidates(s, group_id), last)
-            if picked is None:
-                return None
-            if compare_and_set_pointer(s, group_id, last, picked):
-                return picked
+    """Take the group's next turn: least open load, ties by the rotation pointer.
+
+    Queries autoflush here on purpose: loads must count this session's earlier tickets."""
+    for _ in range(_CAS_ATTEMPTS):
+        last = read_pointer(s, group_id)
+        picked = pick_round_robin(candidates(s, group_id), last)
+        if picked is None:
+            return None
+        if compare_and_set_pointer(s, group_id, last, picked):
+            return picked
     raise tk.ServiceError(f"round robin in group {group_id}: the rotation kept moving; try again")
 
 

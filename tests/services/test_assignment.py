@@ -295,6 +295,14 @@ def test_least_open_load_beats_the_rotation(desk: Desk, team: dict[str, int]) ->
         assert new_ticket(s, desk, at=MON + timedelta(hours=2)).assignee_id == team["Dee"]
 
 
+def test_loads_count_this_transactions_own_changes(desk: Desk, team: dict[str, int]) -> None:
+    with desk.db.session() as s:
+        tickets = [new_ticket(s, desk, at=MON + timedelta(minutes=i)) for i in range(4)]
+        done = next(t for t in tickets if t.assignee_id == team["Dee"])
+        svc.change_status(s, done, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        assert new_ticket(s, desk, at=MON + timedelta(hours=2)).assignee_id == team["Dee"]
+
+
 def test_a_group_with_nobody_active_keeps_the_ticket_unassigned(
     desk: Desk, team: dict[str, int]
 ) -> None:
