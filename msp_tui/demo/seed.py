@@ -58,7 +58,7 @@ from msp_tui.store.models import (
 T = TypeVar("T")
 RANDOM_SEED = 20261124
 TICKET_COUNT = 320
-AUTO_CLOSE_DAYS = 3  # as config.example.toml's [scheduler] auto_close_days
+AUTO_CLOSE_DAYS = 3  # the demo history's grace; live desks use [scheduler] auto_close_hours
 # Tables the schema revisions fill for every desk; a demo reset keeps them.
 REFERENCE_TABLES = {Priority.__tablename__, PriorityMatrix.__tablename__, Status.__tablename__}
 
