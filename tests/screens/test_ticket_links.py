@@ -76,6 +76,7 @@ def error_of(dialog: ParentDialog) -> str:
 
 async def test_assign_through_the_picker(demo_desk: Desk) -> None:
     ticket_id = fresh_ticket(demo_desk)
+    demo_desk.assign(ticket_id, None)  # the starter rules gave it to General Support's turn
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
@@ -100,7 +101,7 @@ async def test_assign_through_the_picker(demo_desk: Desk) -> None:
         ticket = s.get(Ticket, ticket_id)
         tech = s.exec(select(Technician).where(Technician.name == "Jordan Blake")).one()
         assert ticket is not None and ticket.assignee_id == tech.id
-    assert audits(demo_desk, ticket_id, "assignee") == [(None, "Jordan Blake")]
+    assert audits(demo_desk, ticket_id, "assignee")[-1] == (None, "Jordan Blake")
 
 
 async def test_assign_to_nobody_and_escape_changes_nothing(demo_desk: Desk) -> None:
