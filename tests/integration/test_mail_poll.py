@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from msp_tui.store.models import (
     Status,
     Ticket,
 )
+from tests.mail_builders import customer_mail
 from tests.mailservers import ImapAccount
 from tests.services.gold_desk import Desk, add_mail_people, build_gold_desk
 
@@ -36,29 +36,7 @@ INTAKE = IntakeSettings(default_priority=PriorityCode.P3, our_addresses=("help@m
 SEEN = b"\\Seen"
 
 
-def mail(
-    *,
-    sender: str = "Pat Lee <pat@acme.example>",
-    subject: str = "Printer offline",
-    body: str = "The printer on floor 2 is offline.",
-    message_id: str | None = "<m1@acme.example>",
-    in_reply_to: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = "help@msp.example"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    if message_id:
-        msg["Message-ID"] = message_id
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    for name, value in (headers or {}).items():
-        msg[name] = value
-    msg.set_content(body)
-    return msg
+mail = customer_mail
 
 
 class Poller:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from msp_tui.store.models import (
     Ticket,
     TicketRelation,
 )
+from tests.mail_builders import customer_mail
 from tests.services.gold_desk import MON, Desk, add_mail_people
 
 SETTINGS = IntakeSettings(
@@ -38,29 +39,8 @@ SETTINGS = IntakeSettings(
 )
 
 
-def mail(
-    *,
-    sender: str = "Pat Lee <pat@acme.example>",
-    subject: str = "Printer offline",
-    body: str = "The printer on floor 2 is offline.",
-    message_id: str | None = "<m1@acme.example>",
-    in_reply_to: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = "help@msp.example"
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(MON)
-    if message_id:
-        msg["Message-ID"] = message_id
-    if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
-    for name, value in (headers or {}).items():
-        msg[name] = value
-    msg.set_content(body)
-    return msg.as_bytes()
+def mail(**details: Any) -> bytes:
+    return customer_mail(date=MON, **details).as_bytes()
 
 
 class Inbox:
