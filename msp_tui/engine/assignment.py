@@ -15,7 +15,8 @@ Conditions (all given must hold; a list means "any of"):
     keywords      str | [str]      whole words or phrases, case-insensitive, subject or body
     vip           bool             the client is (or is not) a VIP
 Actions, by phase:
-    categorize    set_category: int, set_type: str
+    categorize    set_category: int, set_type: str, link_parent: int (a master ticket's
+                  number: file the new ticket under a known incident)
     assign        group: int, technician: int, round_robin: bool (needs group)
     notify        notify: [int | "group_lead" | "assignee"], message: str (optional)
 """
@@ -42,7 +43,7 @@ CONDITION_KEYS: dict[str, str] = {
     "vip": "true or false",
 }
 ACTIONS_BY_PHASE: dict[RulePhase, frozenset[str]] = {
-    RulePhase.CATEGORIZE: frozenset({"set_category", "set_type"}),
+    RulePhase.CATEGORIZE: frozenset({"set_category", "set_type", "link_parent"}),
     RulePhase.ASSIGN: frozenset({"group", "technician", "round_robin"}),
     RulePhase.NOTIFY: frozenset({"notify", "message"}),
 }
@@ -172,6 +173,11 @@ def _action_problems(phase: RulePhase, actions: Mapping[str, Any]) -> list[str]:
         if key in actions and not _is_int(actions[key]):
             problems.append(f"action {key!r} must be an id (a whole number), "
                             f"not {actions[key]!r}")
+    if "link_parent" in actions and not (
+        _is_int(actions["link_parent"]) and actions["link_parent"] > 0
+    ):
+        problems.append(f"action 'link_parent' must be a ticket number (e.g. 1234), "
+                        f"not {actions['link_parent']!r}")
     if "set_type" in actions and actions["set_type"] not in {t.value for t in TicketType}:
         types = ", ".join(t.value for t in TicketType)
         problems.append(f"action 'set_type': unknown type {actions['set_type']!r}; "

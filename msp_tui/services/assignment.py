@@ -128,12 +128,16 @@ def _missing_references(s: Session, spec: RuleSpec) -> list[str]:
                        ("technician", Technician)):
         if key in spec.actions:
             checks.append((key, model, spec.actions[key]))
+    problems: list[str] = []
+    parent = spec.actions.get("link_parent")
+    if parent is not None and not s.exec(select(Ticket.id).where(Ticket.number == parent)).first():
+        problems.append(f"link_parent {parent}: no such ticket")
     targets = spec.actions.get("notify", [])
     for target in targets if isinstance(targets, list) else [targets]:
         if isinstance(target, int):
             checks.append(("notify", Technician, target))
-    return [f"{key} {ident}: no such {model.__tablename__.replace('_', ' ')}"
-            for key, model, ident in checks if s.get(model, ident) is None]
+    return problems + [f"{key} {ident}: no such {model.__tablename__.replace('_', ' ')}"
+                       for key, model, ident in checks if s.get(model, ident) is None]
 
 
 # ---------------------------------------------------------------- facts
@@ -191,10 +195,24 @@ def categorize(s: Session, ticket: Ticket, *, at: datetime, body: str) -> RuleSp
         tk.audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
               field="type", old=ticket.type, new=new_type)
         ticket.type = new_type
+    parent_number = rule.actions.get("link_parent")
+    if parent_number is not None:
+        _link_parent(s, ticket, parent_number, at=at, rule=rule)
     ticket.updated_at = at
     s.add(ticket)
     bump_change_seq(s)
     return rule
+
+
+def _link_parent(s: Session, ticket: Ticket, number: int, *, at: datetime,
+                 rule: RuleSpec) -> None:
+    """File the new ticket under the rule's master incident. A refusal (the master was
+    closed since the rule was written) must not fail intake: it is audited instead."""
+    try:
+        tk.link_parent(s, ticket, number, at=at, actor=_actor(rule))
+    except tk.ServiceError as exc:
+        tk.audit(s, at=at, actor=_actor(rule), entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+                 field="parent", old=None, new=None, reason=f"not linked to #{number}: {exc}")
 
 
 def route(s: Session, ticket: Ticket, *, at: datetime, body: str) -> RuleSpec | None:

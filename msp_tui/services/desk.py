@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from msp_tui.engine.clock import Clock, SystemClock
 from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
-from msp_tui.services import outbox, priority_policy, tickets
+from msp_tui.services import links, outbox, priority_policy, tickets
+from msp_tui.services.links import CascadeResult
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
 from msp_tui.store import migrate
@@ -140,9 +141,12 @@ class Desk:
         priority: PriorityCode,
         client_id: int | None,
         channel: Channel = Channel.MANUAL,
+        parent_number: int | None = None,
         **details: Any,
     ) -> int:
-        """Open a ticket by hand (or for an intake channel); returns its id."""
+        """Open a ticket by hand (or for an intake channel); returns its id. With
+        `parent_number` it is filed under that master in the same transaction, so a
+        refused link creates nothing."""
         with self.db.session() as s:
             ticket = tickets.create_ticket(
                 s,
@@ -155,6 +159,10 @@ class Desk:
                 actor=self.actor(),
                 **details,
             )
+            if parent_number is not None:
+                tickets.link_parent(
+                    s, ticket, parent_number, at=self.clock.now(), actor=self.actor()
+                )
             return ticket.id  # type: ignore[return-value]
 
     def reply(self, ticket_id: int, body: str) -> None:
@@ -251,3 +259,61 @@ class Desk:
             priority_policy.dismiss_suggestion(
                 s, self._ticket(s, ticket_id), at=self.clock.now(), actor=self.actor()
             )
+
+    # ------------------------------------------------------------ links (services/links.py)
+
+    def check_parent(self, parent_number: int) -> None:
+        """Raise `ServiceError` when a new ticket could not be filed under that number."""
+        with self.db.session() as s:
+            links.check_parent(s, parent_number)
+
+    def open_children(self, ticket_id: int) -> int:
+        """How many open or paused children a cascade from this ticket would reach."""
+        with self.db.session() as s:
+            return links.open_child_count(s, ticket_id)
+
+    def unlink_parent(self, ticket_id: int) -> None:
+        """Take the ticket out from under its master."""
+        with self.db.session() as s:
+            links.unlink_parent(s, self._ticket(s, ticket_id), at=self.clock.now(),
+                                actor=self.actor())
+
+    def link_children(
+        self, ticket_id: int, numbers: list[int], unlink: list[int] | None = None
+    ) -> None:
+        """File the numbered tickets under this one (making it a master), take `unlink`
+        out; all or nothing."""
+        with self.db.session() as s:
+            links.link_children(s, self._ticket(s, ticket_id), numbers, unlink=unlink or [],
+                                at=self.clock.now(), actor=self.actor())
+
+    def mark_duplicate(self, ticket_id: int, original_number: int) -> None:
+        """Mark the ticket a duplicate of another; it stays open until someone closes it."""
+        with self.db.session() as s:
+            links.mark_duplicate(s, self._ticket(s, ticket_id), original_number,
+                                 at=self.clock.now(), actor=self.actor())
+
+    def unmark_duplicate(self, ticket_id: int) -> None:
+        with self.db.session() as s:
+            links.unmark_duplicate(s, self._ticket(s, ticket_id), at=self.clock.now(),
+                                   actor=self.actor())
+
+    def cascade_status(
+        self, ticket_id: int, status_key: str, reason: str = ""
+    ) -> list[CascadeResult]:
+        """Resolve or close the master's open children too; a refusal is reported per child."""
+        with self.db.session() as s:
+            return links.cascade_status(s, self._ticket(s, ticket_id), status_key,
+                                        at=self.clock.now(), actor=self.actor(), reason=reason)
+
+    def cascade_reply(self, ticket_id: int, body: str, *, with_master: bool = False) -> list[int]:
+        """The same public reply on every open child (emailed like any reply), and first on
+        the master itself with `with_master`, all in one transaction; the children's numbers."""
+        at = self.clock.now()
+        with self.db.session() as s:
+            master = self._ticket(s, ticket_id)
+            if with_master:
+                links.public_reply(s, master, body, at=at, actor=self.actor(),
+                                   outbound=self.outbound)
+            return links.cascade_reply(s, master, body, at=at, actor=self.actor(),
+                                       outbound=self.outbound)
