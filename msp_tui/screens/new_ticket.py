@@ -5,7 +5,8 @@ each other (contacts and assets on the client, sub-categories on the category). 
 priority comes live from the impact x urgency matrix; an explicit priority, when chosen,
 wins over the matrix. A validation error or a refused create keeps every field as typed.
 Reads go through `services.pickers`; they are a few indexed rows, so they run inline
-and the form is complete on its first paint.
+and the form is complete on its first paint. An optional parent number files the ticket under
+a known master incident; it is checked on submit and created with the ticket in one go.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, TextArea
 
+from msp_tui.engine.links import LinkError, parse_ticket_number
 from msp_tui.engine.vocabulary import Channel, Level, PriorityCode, TicketType
 from msp_tui.services import pickers
 from msp_tui.services.desk import Desk
@@ -162,6 +164,7 @@ class FormValues:
     type: str | None
     subject: str
     description: str
+    parent: str = ""  # a master ticket's number as typed; empty: none
 
 
 def _field(
@@ -290,6 +293,9 @@ class NewTicketScreen(Screen[int | None]):
                 yield _field("Type", PickerSelect(
                     TYPES, id="type", allow_blank=False, value=DEFAULTS["type"]
                 ))
+                yield _field("Parent", Input(
+                    id="parent", placeholder="Master incident # (optional)", max_length=20
+                ))
             yield _field("Subject *", Input(
                 id="subject", placeholder="One line: what is wrong", max_length=500
             ))
@@ -328,6 +334,7 @@ class NewTicketScreen(Screen[int | None]):
             type=self._select_value("type"),
             subject=text("subject"),
             description=self.query_one("#description", TextArea).text,
+            parent=text("parent"),
         )
 
     def is_dirty(self) -> bool:
@@ -494,7 +501,20 @@ class NewTicketScreen(Screen[int | None]):
             errors["subject"] = "A subject is required: one line saying what is wrong."
         if not form.description.strip():
             errors["description"] = "A description is required: what was reported."
+        problem = self._parent_problem(form.parent)
+        if problem:
+            errors["parent"] = problem
         return errors
+
+    def _parent_problem(self, typed: str) -> str:
+        """Why the typed parent cannot take a new child ("" when it can, or is empty)."""
+        try:
+            number = parse_ticket_number(typed)
+            if number is not None:
+                self.desk.check_parent(number)
+        except (LinkError, ServiceError) as exc:
+            return str(exc)
+        return ""
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "submit":
@@ -534,6 +554,7 @@ class NewTicketScreen(Screen[int | None]):
                 ticket_type=TicketType(form.type),
                 requester_name=requester_name,
                 requester_email=requester_email,
+                parent_number=parse_ticket_number(form.parent),
             )
         except ServiceError as exc:
             self._show_summary(str(exc))

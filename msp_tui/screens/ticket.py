@@ -39,6 +39,10 @@ from msp_tui.screens.queue import format_age
 from msp_tui.screens.ticket_dialogs import (
     AssigneeChoice,
     AssigneePicker,
+    ChildrenDialog,
+    ChildrenInput,
+    DuplicateDialog,
+    DuplicateInput,
     MessageDialog,
     MessageOutcome,
     ParentDialog,
@@ -229,6 +233,38 @@ def links_text(d: TicketDetail) -> Text | None:
     line = Text.assemble(*runs)
     line.no_wrap, line.overflow = True, "ellipsis"
     return line
+
+
+def links_renderable(d: TicketDetail) -> RenderableType:
+    """The links pane: one row per linked ticket (kind, number, status, subject), so a
+    master's children can be checked off at a glance; finished ones are dimmed."""
+    rows: list[tuple[str, LinkedTicketView]] = []
+    if d.parent is not None:
+        rows.append(("Parent", d.parent))
+    rows += [("Child", c) for c in d.children]
+    if d.duplicate_of is not None:
+        rows.append(("Duplicate of", d.duplicate_of))
+    rows += [("Duplicate", t) for t in d.duplicates]
+    rows += [("Related", t) for t in d.related]
+    # The gap is each column's right padding, styled with the cell before it, so no run
+    # starts with a space (those render badly in SVG).
+    table = Table(box=None, pad_edge=False, expand=True, show_header=False,
+                  padding=(0, 1, 0, 0))
+    table.add_column("Kind", style="dim", no_wrap=True)
+    table.add_column("Number", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Subject", ratio=1, no_wrap=True, overflow="ellipsis")
+    for kind, t in rows:
+        style = "" if t.open else "dim"
+        table.add_row(kind, *(Text(cell, style=style) for cell in (
+            f"#{t.number}", t.status, t.subject)))
+    return table
+
+
+def links_title(d: TicketDetail) -> str:
+    if d.children:
+        return f"Links · master of {len(d.children)} ({d.open_children} open)"
+    return "Links"
 
 
 def warnings_text(d: TicketDetail) -> Text:
@@ -450,6 +486,12 @@ class TicketScreen(Screen[None]):
                 id="ticket.assign"),
         Binding("L", "link_parent", "Parent", tooltip="File under a master ticket, or unlink",
                 id="ticket.link_parent"),
+        Binding("K", "link_children", "Children", show=False,
+                tooltip="File tickets under this one (it becomes a master), or take them out",
+                id="ticket.link_children"),
+        Binding("O", "mark_duplicate", "Duplicate of", show=False,
+                tooltip="Mark as a duplicate of an original ticket, or unmark",
+                id="ticket.mark_duplicate"),
         # Shown in the header beside the suggestion itself, so the footer stays as it was.
         Binding("P", "accept_suggestion", "Accept suggestion", show=False,
                 tooltip="Take the suggested priority (SLA targets move with it)",
@@ -472,6 +514,7 @@ class TicketScreen(Screen[None]):
     }
     TicketScreen #side { width: 76; max-width: 55%; height: 1fr; }
     TicketScreen .pane { height: auto; padding: 0 1; border: round $panel-lighten-2; }
+    TicketScreen #links.-empty { display: none; }
     TicketScreen .message { height: auto; padding: 0 1; margin-bottom: 1; }
     TicketScreen .message.-customer { border: round $secondary; margin-right: 6; }
     TicketScreen .message.-public { border: heavy $success; margin-left: 6; }
@@ -540,6 +583,10 @@ class TicketScreen(Screen[None]):
             thread.border_title = "Conversation"
             yield thread
             with VerticalScroll(id="side"):
+                links = Static(id="links", classes="pane -empty")
+                links.border_title = "Links"
+                links.border_subtitle = "K children · L parent · O duplicate of"
+                yield links
                 time = Static(id="time", classes="pane")
                 time.border_title = "Time"
                 yield time
@@ -637,6 +684,11 @@ class TicketScreen(Screen[None]):
         time = self.query_one("#time", Static)
         time.update(time_renderable(d, d.zone))
         time.border_title = f"Time ({len(d.time_entries)})"
+        links = self.query_one("#links", Static)
+        links.set_class(not d.has_links, "-empty")
+        if d.has_links:
+            links.update(links_renderable(d))
+            links.border_title = links_title(d)
         kpi = self.query_one("#kpi", Static)
         kpi.update(kpi_renderable(d))
         kpi.border_title = f"KPI history ({len(d.clock_events)} events)"
@@ -700,6 +752,8 @@ class TicketScreen(Screen[None]):
             if outcome.sent:
                 self._drafts.pop(key, None)
                 said = "Internal note added" if internal else "Reply sent"
+                if outcome.children:
+                    said += f", and to {outcome.children} open children"
                 self._changed(f"#{d.number}: {said}", follow_thread=True)
             elif outcome.draft.strip():
                 self._drafts[key] = outcome.draft
@@ -714,6 +768,8 @@ class TicketScreen(Screen[None]):
                 submit=partial(send, d.id),
                 recipient=None if internal else (d.contact or d.requester_email),
                 draft=self._drafts.get(key, ""),
+                open_children=0 if internal else d.open_children,
+                submit_with_children=partial(self.desk.cascade_reply, d.id, with_master=True),
             ),
             callback=done,
         )
@@ -895,6 +951,69 @@ class TicketScreen(Screen[None]):
                 current=d.parent.number if d.parent else None,
                 current_subject=d.parent.subject if d.parent else "",
                 submit=partial(self.desk.link_parent, d.id),
+            ),
+            callback=done,
+        )
+
+    def action_link_children(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        if d.parent is not None:
+            self.notify(
+                f"#{d.number} is a child of #{d.parent.number}: only a master has children "
+                "(L unlinks it first)",
+                severity="warning",
+            )
+            return
+
+        def submit(answer: ChildrenInput) -> None:
+            self.desk.link_children(d.id, list(answer.add), list(answer.remove))
+
+        def done(answer: ChildrenInput | None) -> None:
+            if answer is None:
+                return
+            said = []
+            if answer.add:
+                said.append("linked " + ", ".join(f"#{n}" for n in answer.add))
+            if answer.remove:
+                said.append("took out " + ", ".join(f"#{n}" for n in answer.remove))
+            self._changed(f"#{d.number}: " + "; ".join(said))
+
+        self.app.push_screen(
+            ChildrenDialog(d.number, children=[c.number for c in d.children], submit=submit),
+            callback=done,
+        )
+
+    def action_mark_duplicate(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+
+        def submit(number: int | None) -> None:
+            if number is None:
+                self.desk.unmark_duplicate(d.id)
+            else:
+                self.desk.mark_duplicate(d.id, number)
+
+        def done(answer: DuplicateInput | None) -> None:
+            if answer is None:
+                return
+            if answer.number is None:
+                self._changed(f"#{d.number} is no longer a duplicate")
+            else:
+                self._changed(
+                    f"#{d.number} is a duplicate of #{answer.number}; it stays open until "
+                    "you close it"
+                )
+
+        original = d.duplicate_of
+        self.app.push_screen(
+            DuplicateDialog(
+                d.number,
+                current=original.number if original else None,
+                current_subject=original.subject if original else "",
+                submit=submit,
             ),
             callback=done,
         )

@@ -1,5 +1,5 @@
 """The ticket detail's modal dialogs: write a message, log time, change priority, pick a
-status or an assignee, link to a parent.
+status or an assignee, link to a parent or children, mark a duplicate, confirm a cascade.
 
 Each writing dialog is given the desk call to make (`submit`) and makes it itself, so a
 refused request (a `ServiceError`) is shown inside the dialog and everything typed stays
@@ -30,7 +30,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from msp_tui.engine.links import LinkError, parse_ticket_number
+from msp_tui.engine.links import LinkError, parse_ticket_number, parse_ticket_numbers
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services.tickets import ServiceError
@@ -73,6 +73,7 @@ class MessageOutcome:
 
     sent: bool
     draft: str = ""
+    children: int = 0  # open children the reply also went to
 
 
 class MessageDialog(ModalScreen[MessageOutcome]):
@@ -98,6 +99,8 @@ class MessageDialog(ModalScreen[MessageOutcome]):
         submit: Callable[[str], None],
         recipient: str | None = None,
         draft: str = "",
+        open_children: int = 0,
+        submit_with_children: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(classes="-internal" if internal else "")
         self.ticket_number = ticket_number
@@ -105,6 +108,10 @@ class MessageDialog(ModalScreen[MessageOutcome]):
         self.submit = submit
         self.recipient = recipient
         self.draft = draft
+        # A reply on a master may go to its open children too (one transaction, off by
+        # default: the children's contacts may need different words).
+        self.open_children = open_children if submit_with_children is not None else 0
+        self.submit_with_children = submit_with_children
 
     def compose(self) -> ComposeResult:
         if self.internal:
@@ -124,6 +131,14 @@ class MessageDialog(ModalScreen[MessageOutcome]):
                 markup=False,
             )
             yield TextArea(self.draft, id="body", soft_wrap=True, tab_behavior="focus")
+            if self.open_children:
+                n = self.open_children
+                yield Checkbox(
+                    f"Also send to the {n} open child ticket{'s' if n != 1 else ''}"
+                    " (each contact gets their own mail)",
+                    False,
+                    id="children",
+                )
             yield Label("", id="error", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -149,12 +164,21 @@ class MessageDialog(ModalScreen[MessageOutcome]):
         if not body.strip():
             _say(self, "Write something first.")
             return
+        cascade = self.with_children
         try:
-            self.submit(body)
+            if cascade and self.submit_with_children is not None:
+                self.submit_with_children(body)
+            else:
+                self.submit(body)
         except ServiceError as exc:
             _show_error(self, str(exc))
             return
-        self.dismiss(MessageOutcome(sent=True))
+        self.dismiss(MessageOutcome(sent=True, children=self.open_children if cascade else 0))
+
+    @property
+    def with_children(self) -> bool:
+        boxes = self.query("#children")
+        return bool(boxes) and boxes.first(Checkbox).value
 
     def action_cancel(self) -> None:
         self.dismiss(MessageOutcome(sent=False, draft=self.text))
@@ -545,6 +569,187 @@ class ParentDialog(FormDialog[ParentInput]):
             _show_error(self, str(exc))
             return
         self.dismiss(ParentInput(number))
+
+
+@dataclass(frozen=True)
+class ChildrenInput:
+    """Numbers to file under the master, and numbers to take out."""
+
+    add: tuple[int, ...]
+    remove: tuple[int, ...]
+
+
+class ChildrenDialog(FormDialog[ChildrenInput]):
+    """Make the ticket a master: file other tickets under it by number, or take them out
+    ("-1303"). The desk takes the whole list or none of it, so a refusal names the ticket
+    at fault and the list stays as typed."""
+
+    DEFAULT_CSS = _dialog_css(
+        "ChildrenDialog",
+        """
+        ChildrenDialog Input { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.link_children.cancel")]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        children: Sequence[int],
+        submit: Callable[[ChildrenInput], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.current_children = list(children)
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        if self.current_children:
+            now = "Children now: " + ", ".join(f"#{n}" for n in self.current_children) + "."
+        else:
+            now = "No children yet: linking some makes this ticket a master."
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Link children", classes="title")
+            yield Label(now, classes="hint", markup=False)
+            yield Label(
+                "Ticket numbers to file under it (1301, #1302); -1303 takes one out.",
+                classes="hint",
+            )
+            yield Input(id="children", placeholder="Child ticket numbers, e.g. 1301, 1302")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save children", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#children", Input).focus()
+
+    def _submit(self) -> None:
+        try:
+            add, remove = parse_ticket_numbers(self.query_one("#children", Input).value)
+        except LinkError as exc:
+            _say(self, str(exc))
+            return
+        add = [n for n in add if n not in self.current_children]
+        if not add and not remove:
+            _say(self, "Type the numbers of tickets to link (or -number to take one out).")
+            return
+        answer = ChildrenInput(tuple(add), tuple(remove))
+        try:
+            self.submit(answer)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(answer)
+
+
+@dataclass(frozen=True)
+class DuplicateInput:
+    """The original's number; None unmarks."""
+
+    number: int | None
+
+
+class DuplicateDialog(FormDialog[DuplicateInput]):
+    """Mark the ticket a duplicate of an original by number, or unmark it (empty input).
+    Marking does not close it: the technician decides, maybe after replying."""
+
+    DEFAULT_CSS = _dialog_css(
+        "DuplicateDialog",
+        """
+        DuplicateDialog Input { margin-top: 1; }
+        """,
+    )
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.duplicate.cancel")]
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        current: int | None,
+        current_subject: str = "",
+        submit: Callable[[int | None], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.current = current
+        self.current_subject = current_subject
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        if self.current is None:
+            now = "Not marked as a duplicate."
+        else:
+            now = f"Now a duplicate of #{self.current} {self.current_subject}".rstrip() + "."
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Duplicate of", classes="title")
+            yield Label(now, classes="hint", markup=False)
+            yield Label(
+                "The original ticket's number (1234 or #1234); empty unmarks. "
+                "The ticket stays open until you close it.",
+                classes="hint",
+            )
+            yield Input(id="original", placeholder="Original ticket number, e.g. 1234")
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#original", Input).focus()
+
+    def _submit(self) -> None:
+        try:
+            number = parse_ticket_number(self.query_one("#original", Input).value)
+        except LinkError as exc:
+            _say(self, str(exc))
+            return
+        if number == self.current:
+            said = f"already a duplicate of #{number}" if number else "not a duplicate"
+            _say(self, f"#{self.ticket_number} is {said}: nothing to change.")
+            return
+        try:
+            self.submit(number)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(DuplicateInput(number))
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question whose safe answer, no, is the default (enter and escape)."""
+
+    DEFAULT_CSS = _dialog_css("ConfirmDialog")
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, classes="title", markup=False)
+            if self.detail:
+                yield Label(self.detail, classes="hint", markup=False)
+            yield Label("y yes · n or esc no", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("No", id="no", variant="primary")
+                yield Button(self.yes, id="yes", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 def _say(dialog: ModalScreen[object], text: str) -> None:

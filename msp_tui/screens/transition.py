@@ -1,7 +1,9 @@
 """The one path every status change takes (board, ticket detail, command palette).
 
 A move that needs input opens `TransitionDialog` first; the answer then goes to the
-same desk call. A later issue (resolution codes, time check) only extends the dialog's
+same desk call. Resolving or closing a master with open children then asks whether they
+follow (default no); resolved or closed children are never touched.
+A later issue (resolution codes, time check) only extends the dialog's
 fields here, and every caller gets it.
 """
 
@@ -18,6 +20,7 @@ from textual.widgets import Button, Input, Label
 
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.screens.form_dialog import FormDialog
+from msp_tui.screens.ticket_dialogs import ConfirmDialog
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.queries import StatusView
@@ -98,8 +101,8 @@ def request_status_change(
                 on_done(False)
             return
         screen.notify(f"#{ticket_number} is now {target.name}")
-        if on_done:
-            on_done(True)
+        offer_cascade(screen, desk, ticket_id, ticket_number, target, answer.reason,
+                      on_done=on_done)
 
     if needs_input(target):
         screen.app.push_screen(
@@ -107,3 +110,59 @@ def request_status_change(
         )
     else:
         apply(TransitionInput(""))
+
+
+CASCADING = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+_VERB = {StatusCategory.RESOLVED: "resolve", StatusCategory.CLOSED: "close"}
+
+
+def offer_cascade(
+    screen: Screen[object],
+    desk: Desk,
+    ticket_id: int,
+    ticket_number: int,
+    target: StatusView,
+    reason: str,
+    on_done: Callable[[bool], None] | None = None,
+) -> None:
+    """After a master moved to resolved or closed: "Also resolve the N open children?"
+
+    Asked after the master's own move succeeded, so a refused move never asks; no is the
+    default. `on_done(True)` follows the answer, so the caller reloads once, children
+    included.
+    """
+    count = desk.open_children(ticket_id) if target.category in CASCADING else 0
+    if not count:
+        if on_done:
+            on_done(True)
+        return
+    verb = _VERB[StatusCategory(target.category)]
+    noun = "child" if count == 1 else "children"
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            try:
+                results = desk.cascade_status(ticket_id, target.key or "", reason)
+            except ServiceError as exc:
+                screen.notify(str(exc), title="Children not changed", severity="error")
+            else:
+                moved = [r.number for r in results if r.done]
+                refused = [r for r in results if not r.done]
+                if moved:
+                    said = ", ".join(f"#{n}" for n in moved)
+                    screen.notify(f"Also {target.name}: {said}")
+                for r in refused:
+                    screen.notify(r.error or "", title=f"#{r.number} not changed",
+                                  severity="warning")
+        if on_done:
+            on_done(True)
+
+    screen.app.push_screen(
+        ConfirmDialog(
+            f"Also {verb} the {count} open {noun} of #{ticket_number}?",
+            f"Each moves to {target.name} with this reason; resolved or closed children "
+            "are left as they are.",
+            yes=f"{verb.capitalize()} {noun}",
+        ),
+        callback=answered,
+    )

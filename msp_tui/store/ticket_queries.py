@@ -33,6 +33,7 @@ from msp_tui.store.models import (
     TechGroup,
     Technician,
     Ticket,
+    TicketRelation,
     TimeEntry,
 )
 
@@ -210,12 +211,27 @@ class TicketDetail:
     # Master/child links: the master this ticket is filed under, and its own children.
     parent: LinkedTicketView | None = None
     children: tuple[LinkedTicketView, ...] = ()
+    # Duplicates: the original this one duplicates, the ones that duplicate it; and
+    # "related" tickets (a symmetric link, e.g. mail on a closed ticket).
+    duplicate_of: LinkedTicketView | None = None
+    duplicates: tuple[LinkedTicketView, ...] = ()
+    related: tuple[LinkedTicketView, ...] = ()
     # The priority policy's keyword suggestion, waiting for a technician to accept or override.
     suggested_priority: str | None = None
     suggestion_reason: str = ""
     # Filled by the service: the zone instants are shown in, and who "me" is.
     zone: str = "UTC"
     me_id: int | None = None
+
+    @property
+    def open_children(self) -> int:
+        """Children a resolve, close or reply on this master may cascade to."""
+        return sum(1 for c in self.children if c.open)
+
+    @property
+    def has_links(self) -> bool:
+        return bool(self.parent or self.children or self.duplicate_of or self.duplicates
+                    or self.related)
 
     @property
     def billable_minutes(self) -> int:
@@ -233,6 +249,9 @@ def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
         return None
     parent_id = header.pop("parent_id")
     parent, children = _links(session, ticket_id, parent_id)  # type: ignore[arg-type]
+    duplicate_of, duplicates, related = _other_links(
+        session, ticket_id, header.pop("duplicate_of_id")  # type: ignore[arg-type]
+    )
     events = _clock_events(session, ticket_id)
     return TicketDetail(
         **header,
@@ -242,6 +261,9 @@ def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
         time_entries=_time_entries(session, ticket_id),
         parent=parent,
         children=children,
+        duplicate_of=duplicate_of,
+        duplicates=duplicates,
+        related=related,
     )
 
 
@@ -292,6 +314,7 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
             Ticket.resolved_at,
             Ticket.closed_at,
             Ticket.parent_id,
+            Ticket.duplicate_of_id,
         )
         .join(Status, Status.id == Ticket.status_id)
         .join(Priority, Priority.code == Ticket.priority)
@@ -333,6 +356,35 @@ def _links(
     views = [LinkedTicketView(*row) for row in session.execute(stmt).all()]
     parent = next((v for v in views if v.id == parent_id), None)
     return parent, tuple(v for v in views if v.id != parent_id)
+
+
+def _other_links(
+    session: Session, ticket_id: int, duplicate_of_id: int | None
+) -> tuple[LinkedTicketView | None, tuple[LinkedTicketView, ...], tuple[LinkedTicketView, ...]]:
+    """The original this ticket duplicates, its own duplicates, and related tickets."""
+    related_ids = sa.union(
+        sa.select(TicketRelation.related_id).where(TicketRelation.ticket_id == ticket_id),
+        sa.select(TicketRelation.ticket_id).where(TicketRelation.related_id == ticket_id),
+    )
+    linked = sa.or_(Ticket.duplicate_of_id == ticket_id, Ticket.id.in_(related_ids))  # type: ignore[union-attr]
+    if duplicate_of_id is not None:
+        linked = sa.or_(linked, Ticket.id == duplicate_of_id)
+    stmt = (
+        sa.select(Ticket.id, Ticket.number, Ticket.subject, Status.name, Status.category,
+                  Ticket.duplicate_of_id)
+        .join(Status, Status.id == Ticket.status_id)
+        .where(linked)
+        .order_by(Ticket.number)
+    )
+    rows = session.execute(stmt).all()
+    views = {row[0]: LinkedTicketView(*row[:5]) for row in rows}
+    duplicates = tuple(views[row[0]] for row in rows if row[5] == ticket_id)
+    related = set(session.execute(related_ids).scalars())
+    return (
+        views.get(duplicate_of_id) if duplicate_of_id is not None else None,
+        duplicates,
+        tuple(v for v in views.values() if v.id in related),
+    )
 
 
 def _messages(session: Session, ticket_id: int) -> tuple[MessageView, ...]:
