@@ -178,11 +178,12 @@ class Desk:
         at = self.clock.now()
         with self.db.session() as s:
             ticket = self._ticket(s, ticket_id)
-            message = tickets.add_message(
-                s, ticket, at=at, direction=direction, body=body, actor=self.actor()
-            )
-            if direction == Direction.PUBLIC and self.outbound is not None:
-                outbox.enqueue_reply(s, ticket, message, at=at, settings=self.outbound)
+            if direction == Direction.PUBLIC:
+                links.public_reply(s, ticket, body, at=at, actor=self.actor(),
+                                   outbound=self.outbound)
+            else:
+                tickets.add_message(s, ticket, at=at, direction=direction, body=body,
+                                    actor=self.actor())
 
     def retry_email(self, outbox_id: int) -> None:
         """Send a failed (or waiting) reply again at the sender's next run."""

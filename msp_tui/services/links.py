@@ -153,7 +153,7 @@ def public_reply(
     outbound: OutboundSettings | None,
 ) -> None:
     """A public reply, queued for email with it when outbound mail is configured: the
-    same two steps as `Desk.reply`, so a cascaded reply is indistinguishable from one."""
+    one path for `Desk.reply` and the cascade, so a cascaded reply is like any other."""
     message = tickets.add_message(s, ticket, at=at, direction=Direction.PUBLIC, body=body,
                                   actor=actor)
     if outbound is not None:
