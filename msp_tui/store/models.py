@@ -320,6 +320,9 @@ class Ticket(SQLModel, table=True):
     suggestion_reason: str = Field(default="", max_length=300)
     sla_breached: bool = False
     last_tech_activity_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # When an open, assigned ticket counts as idle if nobody has touched it by then: kept by
+    # the services on every technician action, so the escalation job asks an index.
+    idle_check_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
     first_response_at: datetime | None = Field(default=None, sa_column=utc_column())
     # Copy of the nearest running clock's due instant, for sorting the queue by urgency.
     next_due_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
@@ -516,8 +519,8 @@ class SlaAlert(SQLModel, table=True):
     threshold: int  # percent; 100 is the breach
     crossed_at: datetime = Field(sa_column=utc_column(nullable=False))
     recorded_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
-    # Set when an escalation rule or notification has acted on it.
-    handled_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # Set when the escalation job has acted on it (it waits while the calendar is closed).
+    handled_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
 
 
 class Lease(SQLModel, table=True):
@@ -545,6 +548,35 @@ class SlaClockEvent(SQLModel, table=True):
     due_before: datetime | None = Field(default=None, sa_column=utc_column())
     due_after: datetime | None = Field(default=None, sa_column=utc_column())
     note: str = ""
+
+
+class EscalationRule(SQLModel, table=True):
+    """What happens when a clock crosses a threshold (75/90/100 %, the near-due margin) or
+    an open ticket sits idle; per SLA profile, or for every profile when `profile_id` is
+    None. Actions are data the engine validates."""
+
+    __tablename__ = "escalation_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int | None = Field(default=None, foreign_key="sla_profile.id", index=True)
+    trigger: str = Field(max_length=12)  # "75", "90", "100", "near_due", "idle"
+    position: int = 0
+    active: bool = True
+    actions: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class EscalationEvent(SQLModel, table=True):
+    """An escalation that was carried out, once per `key` (e.g. "idle:42:<last activity>"),
+    so a restart or a second process never repeats it."""
+
+    __tablename__ = "escalation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    trigger: str = Field(max_length=12)
+    at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
+    detail: str = Field(default="", max_length=1000)
 
 
 # ---------------------------------------------------------------- audit and signals
