@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 
 from msp_tui.config import SmtpConfig, TlsMode
 from msp_tui.engine.clock import Clock
+from msp_tui.engine.mail import ticket_token
 from msp_tui.engine.mail_out import compose_reply, domain_of, new_message_id, reply_subject
 from msp_tui.engine.vocabulary import Direction, OutboxKind, OutboxState
 from msp_tui.services.tick import acquire_lease, release_lease
@@ -115,6 +116,45 @@ def enqueue_reply(
         header_message_id=header_id,
         in_reply_to=parent,
         thread_refs=references,
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
+    )
+    s.add(row)
+    bump_change_seq(s)
+    return row
+
+
+def enqueue_notification(
+    s: Session,
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    at: datetime,
+    settings: OutboundSettings,
+    ticket: Ticket | None = None,
+) -> OutboxMail | None:
+    """Queue a notification mail (escalation, breach, page) in the caller's transaction.
+
+    Not a reply: no thread headers, but the ticket token in the subject so an answer still
+    lands on the ticket. None when there is nobody to write to."""
+    addresses = [a.strip() for a in to if a and "@" in a]
+    if not addresses:
+        return None
+    unique = f"n.{ticket.number if ticket else 0}.{secrets.token_hex(6)}"
+    if ticket is not None and ticket_token(subject, settings.ticket_prefix) != ticket.number:
+        subject = f"[{settings.ticket_prefix}#{ticket.number}] {subject}"
+    row = OutboxMail(
+        kind=OutboxKind.NOTIFICATION,
+        ticket_id=ticket.id if ticket else None,
+        to_addrs=addresses,
+        cc_addrs=[],
+        subject=subject,
+        body=body,
+        header_message_id=new_message_id(domain_of(settings.from_address), unique),
+        thread_refs=[],
         state=OutboxState.QUEUED,
         attempts=0,
         next_attempt_at=at,

@@ -514,3 +514,25 @@ def test_a_row_that_cannot_be_composed_fails_without_blocking_the_rest(desk: Des
     assert broken.state == OutboxState.FAILED and broken.last_error is not None
     assert broken.last_error.startswith("cannot compose the mail:")
     assert sent == [[HANNAH]]
+
+
+def test_a_notification_mail_is_queued_with_the_token_and_sent(
+    desk: Desk, smtp_sink: SmtpSink
+) -> None:
+    ticket_id = mail_ticket(desk)
+    with desk.db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        row = outbox.enqueue_notification(
+            s, to=[HANNAH, "not-an-address"], subject="SLA breached", body="We are on it.",
+            at=desk.clock.now(), settings=SETTINGS, ticket=ticket,
+        )
+        assert row is not None
+        assert outbox.enqueue_notification(s, to=[], subject="x", body="y",
+                                           at=desk.clock.now(), settings=SETTINGS) is None
+    assert run(desk, transport(smtp_sink)).sent == 1
+    [got] = smtp_sink.received
+    msg = got.message()
+    assert got.rcpt_tos == [HANNAH] and msg["In-Reply-To"] is None
+    with desk.db.session() as s:
+        number = s.get(Ticket, ticket_id).number  # type: ignore[union-attr]
+    assert str(msg["Subject"]) == f"[MSP#{number}] SLA breached"
