@@ -55,7 +55,7 @@ def test_mail_jobs_only_where_configured_and_they_run(
     off = BackgroundScheduler()
     add_jobs(off, demo_desk.db, demo_desk.clock, SchedulerConfig(), "me",
              mail=MailSetup.from_config(Config()))
-    assert [j.id for j in off.get_jobs()] == ["sla_tick", "auto_close"]
+    assert [j.id for j in off.get_jobs()] == ["sla_tick", "escalation", "auto_close"]
 
     config = Config(
         mailbox=MailboxConfig(enabled=True, host="127.0.0.1", port=free_port(), tls="none",

@@ -238,3 +238,18 @@ RULES: list[tuple[str, str, dict[str, object], dict[str, object]]] = [
      {},
      {"group": "General Support", "round_robin": True}),
 ]
+
+# The starter escalation rules (profile name or None for every profile, trigger, actions).
+# Like the assignment rules they are seeded after the history, which stays as written.
+ESCALATION_RULES: list[tuple[str | None, str, dict[str, object]]] = [
+    (None, "75", {"assign_secondary": True, "alert": ["team_lead"]}),
+    (None, "90", {"escalate_to": "senior", "status": "escalated",
+                  "alert": ["operations_manager"]}),
+    (None, "100", {"flag_breached": True, "notify_client": True, "alert": ["director"]}),
+    (None, "near_due", {"escalate_to": "senior", "status": "escalated",
+                        "alert": ["team_lead", "assignee"]}),
+    (None, "idle", {"reassign": "available", "after_minutes": 120,
+                    "alert": ["previous_assignee"]}),
+    ("Platinum", "75", {"assign_secondary": "senior",
+                        "alert": ["team_lead", "operations_manager"]}),
+]

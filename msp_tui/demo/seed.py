@@ -27,7 +27,7 @@ from msp_tui.engine.vocabulary import (
     RulePhase,
     TicketType,
 )
-from msp_tui.services import assignment
+from msp_tui.services import assignment, escalation
 from msp_tui.services import tickets as svc
 from msp_tui.services.priority_policy import suspended as policy_suspended
 from msp_tui.store.db import CHANGE_SEQ, TICKET_NUMBER, Database
@@ -110,6 +110,7 @@ def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary
         with policy_suspended(s):
             summary = _seed_tickets(s, cast, now)
         _seed_rules(s, cast, now)  # after the history: its assignments are explicit
+        _seed_escalation_rules(s, now)  # likewise: history tickets keep idle_check_at unset
         s.add(AppMeta(key="demo_seeded_at", value=now.isoformat()))
     return summary
 
@@ -265,6 +266,15 @@ def _seed_rules(s: Session, cast: _Cast, now: datetime) -> None:
             actions["group"] = cast.groups[str(actions["group"])].id
         assignment.add_rule(s, name=name, phase=RulePhase(phase), conditions=conditions,
                             actions=actions, at=now, position=position * 10, actor=svc.SYSTEM)
+
+
+def _seed_escalation_rules(s: Session, now: datetime) -> None:
+    """The starter escalation rules, profile names turned into ids."""
+    profiles = {p.name: p.id for p in s.exec(select(SlaProfile)).all()}
+    for position, (profile, trigger, actions) in enumerate(data.ESCALATION_RULES, start=1):
+        escalation.add_rule(s, trigger=trigger, actions=actions, at=now, actor=svc.SYSTEM,
+                            profile_id=profiles[profile] if profile else None,
+                            position=position * 10)
 
 
 # ---------------------------------------------------------------- ticket stories

@@ -1,5 +1,5 @@
-"""Background jobs (APScheduler 3): the SLA tick, auto-close, the mailbox poll and the outbox
-sender.
+"""Background jobs (APScheduler 3): the SLA tick, escalations, auto-close, the mailbox poll and
+the outbox sender.
 
 Every console and the headless worker run the same scheduler; the jobs themselves take
 a database lease, so however many processes run, one of them does the work and a dead
@@ -19,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from msp_tui.config import SchedulerConfig
 from msp_tui.engine.clock import Clock
+from msp_tui.services import escalation
 from msp_tui.services.auto_close import close_resolved
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.tick import tick
@@ -65,6 +66,25 @@ def add_jobs(
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+    # Kept between runs so alerts waiting for a calendar to open are not re-read each tick.
+    esc_state = escalation.EscalationState()
+    outbound = mail.outbound if mail is not None else None
+
+    def escalate() -> None:
+        try:
+            result = escalation.run(
+                db, clock, owner=owner, lease_ttl=timedelta(seconds=config.lease_seconds),
+                outbound=outbound, state=esc_state,
+            )
+        except Exception:  # logged; the alerts stay unhandled and the next run retries
+            log.exception("escalation failed")
+            return
+        for line in result.actions:
+            log.info("escalation: %s", line)
+
+    scheduler.add_job(escalate, "interval", seconds=config.sla_tick_seconds, id="escalation",
+                      max_instances=1, coalesce=True)
+
     def auto_close() -> None:
         try:
             closed = close_resolved(

@@ -9,10 +9,11 @@ sequence so other consoles notice. The SLA engine hooks in here, not in screens.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from msp_tui.engine import escalation as esc
 from msp_tui.engine.lifecycle import TransitionError
 from msp_tui.engine.links import LinkError, validate_parent
 from msp_tui.engine.vocabulary import (
@@ -23,11 +24,14 @@ from msp_tui.engine.vocabulary import (
     TicketType,
 )
 from msp_tui.services import rules, sla
+from msp_tui.services.calendars import load_calendar
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
 from msp_tui.store.models import (
     AuditEvent,
     Client,
+    EscalationRule,
     Message,
+    SlaProfile,
     Status,
     Technician,
     Ticket,
@@ -156,6 +160,7 @@ def create_ticket(
           field="created", old=None, new=f"#{ticket.number}")
     rules.on_new_ticket(s, ticket, at=at, body=body)
     sla.start_clocks(s, ticket, at)
+    refresh_idle_check(s, ticket, at)  # now that the clocks fixed the ticket's profile
     bump_change_seq(s)
     return ticket
 
@@ -195,6 +200,7 @@ def add_message(
     s.add(message)
     if direction != Direction.CUSTOMER:
         ticket.last_tech_activity_at = at
+        refresh_idle_check(s, ticket, at)
     if direction == Direction.PUBLIC:
         if ticket.first_response_at is None:
             ticket.first_response_at = at
@@ -230,6 +236,10 @@ def change_status(
     ticket.updated_at = at
     if actor.technician_id is not None:
         ticket.last_tech_activity_at = at
+    # A technician's move or a return to work restarts the idle window; a system move
+    # between open statuses (a rule, the escalation job) leaves it running.
+    restart = actor.technician_id is not None or old.category != StatusCategory.OPEN
+    refresh_idle_check(s, ticket, at if restart or ticket.idle_check_at is None else None)
     if new.category == StatusCategory.RESOLVED:
         ticket.resolved_at = at
     elif new.category == StatusCategory.CLOSED:
@@ -261,12 +271,68 @@ def assign(
     if group_id is not None:
         ticket.group_id = group_id
     ticket.updated_at = at
+    if old != technician_id or ticket.idle_check_at is None:
+        refresh_idle_check(s, ticket, at)  # a new owner gets a whole idle window
     s.add(ticket)
     if old != technician_id:
         audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
               field="assignee", old=_tech_name(s, old), new=_tech_name(s, technician_id),
               reason=reason)
     bump_change_seq(s)
+
+
+_IDLE_WINDOWS = "msp_tui.idle_windows"
+
+
+def idle_window(s: Session, profile_id: int | None) -> timedelta | None:
+    """How long an open, assigned ticket on this profile may sit untouched before the
+    escalation job reassigns it; None when no idle rule applies (then nothing is indexed).
+    Rules are read once per transaction (see `forget_idle_windows`)."""
+    specs: list[esc.EscalationSpec] | None = s.info.get(_IDLE_WINDOWS)
+    if specs is None:
+        with s.no_autoflush:
+            rows = s.exec(
+                select(EscalationRule).where(
+                    EscalationRule.trigger == esc.IDLE,
+                    EscalationRule.active == True,  # noqa: E712
+                )
+            ).all()
+        specs = [
+            esc.EscalationSpec(r.id, r.profile_id, r.trigger, r.position, dict(r.actions or {}))
+            for r in rows
+        ]
+        s.info[_IDLE_WINDOWS] = specs = [r for r in specs if not r.validate()]
+    rule = esc.rule_for(specs, profile_id, esc.IDLE)
+    return rule.idle_after if rule is not None else None
+
+
+def forget_idle_windows(s: Session) -> None:
+    """After adding or editing escalation rules inside a transaction."""
+    s.info.pop(_IDLE_WINDOWS, None)
+
+
+def refresh_idle_check(s: Session, ticket: Ticket, since: datetime | None) -> None:
+    """Keep `idle_check_at` = `since` + the idle window while the ticket is open and
+    assigned (None otherwise), so the escalation job finds idle tickets by index instead
+    of walking every open one. `since=None` keeps a running window as it is."""
+    status = s.get(Status, ticket.status_id)
+    window = idle_window(s, ticket.sla_profile_id)
+    if (
+        window is None
+        or ticket.assignee_id is None
+        or status is None
+        or status.category != StatusCategory.OPEN
+    ):
+        ticket.idle_check_at = None
+    elif since is not None:
+        # Business time on the profile's calendar: a Gold ticket left at 17:55 is not idle
+        # at 08:00 the next morning, so the opening is not a storm of reassignments.
+        profile = s.get(SlaProfile, ticket.sla_profile_id) if ticket.sla_profile_id else None
+        if profile is None:
+            ticket.idle_check_at = since + window
+        else:
+            calendar = load_calendar(s, profile.calendar_id)
+            ticket.idle_check_at = calendar.add(since, int(window.total_seconds()))
 
 
 def _tech_name(s: Session, technician_id: int | None) -> str | None:
@@ -358,6 +424,7 @@ def log_time(
     )
     s.add(entry)
     ticket.last_tech_activity_at = at
+    refresh_idle_check(s, ticket, at)
     s.add(ticket)
     bump_change_seq(s)
     return entry
