@@ -1,0 +1,271 @@
+"""The SLA dashboards' use cases: the team lead's and the technician's, one read each.
+
+Every number comes from `store.kpi_queries` aggregates; this module only turns "today,
+the last 7 and 30 days in the viewer's zone" into UTC instants, folds the aggregated rows
+into frozen views and decides the alarm. Definitions: README, "Dashboards".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from msp_tui.services.desk import Desk
+from msp_tui.services.tickets import ServiceError
+from msp_tui.store import kpi_queries as kq
+from msp_tui.store.db import read_change_seq
+from msp_tui.store.kpi_queries import EscalationRow
+from msp_tui.store.models import BusinessCalendarRow
+from msp_tui.store.queries import TechnicianView, TicketRow, technician_by_email
+
+WINDOWS = ("Today", "7 days", "30 days")
+WINDOW_DAYS = (1, 7, 30)
+TREND_DAYS = 30
+GOAL = 0.90
+ALARM_BELOW = 0.85
+NEXT_TO_BREACH = 10
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One window's outcome counts (and, team-wide, the median first response)."""
+
+    window: str
+    met: int
+    breached: int
+    median_first_response: float | None = None  # seconds
+
+    @property
+    def counted(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def compliance(self) -> float | None:
+        """Met in time / (met in time + breached); None when nothing ended."""
+        return self.met / self.counted if self.counted else None
+
+    @property
+    def breach_rate(self) -> float | None:
+        return self.breached / self.counted if self.counted else None
+
+    @property
+    def alarm(self) -> bool:
+        return self.compliance is not None and self.compliance < ALARM_BELOW
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    windows: tuple[Rate, ...]  # WINDOWS order
+
+
+@dataclass(frozen=True)
+class TrendDay:
+    day: date
+    met: int
+    breached: int
+
+    @property
+    def compliance(self) -> float | None:
+        counted = self.met + self.breached
+        return self.met / counted if counted else None
+
+
+@dataclass(frozen=True)
+class TeamDashboard:
+    now: datetime
+    zone: str  # day boundaries are local midnights here
+    badges: tuple[tuple[str, int], ...]  # open tickets per badge, kq.BADGE_ORDER
+    next_to_breach: tuple[TicketRow, ...]
+    windows: tuple[Rate, ...]  # WINDOWS order
+    breakdowns: Mapping[str, tuple[BreakdownRow, ...]]  # kq.GROUPS -> rows
+    trend: tuple[TrendDay, ...]  # oldest first, today last
+    seq: int  # the change sequence this view was read at
+
+    @property
+    def alarm_windows(self) -> tuple[Rate, ...]:
+        """The windows whose compliance is under the alarm line (85 %)."""
+        return tuple(r for r in self.windows if r.alarm)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    window: str
+    average_seconds: float | None
+    tickets: int
+
+
+@dataclass(frozen=True)
+class MyDashboard:
+    now: datetime
+    zone: str
+    me: str
+    queue_total: int
+    queue: tuple[TicketRow, ...]  # my open tickets, most urgent first
+    badges: tuple[tuple[str, int], ...]
+    windows: tuple[Rate, ...]  # my compliance
+    resolution: tuple[Resolution, ...]
+    escalations: tuple[EscalationRow, ...]
+    seq: int
+
+    @property
+    def alarm_windows(self) -> tuple[Rate, ...]:
+        return tuple(r for r in self.windows if r.alarm)
+
+
+# ---------------------------------------------------------------- time windows
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def viewer_zone(s: Session, me: TechnicianView | None) -> str:
+    """My zone; else the first business calendar's (the desk's home); else UTC."""
+    candidates = [me.timezone if me else None]
+    candidates.append(
+        s.execute(
+            sa.select(BusinessCalendarRow.tz).order_by(BusinessCalendarRow.id).limit(1)
+        ).scalar_one_or_none()
+    )
+    return next((name for name in candidates if name and _zone(name)), "UTC")
+
+
+def day_starts(now: datetime, zone: str, days: int = TREND_DAYS) -> list[datetime]:
+    """The local midnights (as UTC instants) of the last `days` days, today last."""
+    tz = _zone(zone) or ZoneInfo("UTC")
+    today = now.astimezone(tz).date()
+    return [
+        datetime.combine(today - timedelta(days=back), time(), tzinfo=tz).astimezone(UTC)
+        for back in range(days - 1, -1, -1)
+    ]
+
+
+def window_starts(starts: Sequence[datetime]) -> list[datetime]:
+    """Today, the last 7 and the last 30 days (today included), from `day_starts`."""
+    return [starts[-d] for d in WINDOW_DAYS]
+
+
+def _rates(
+    counts: kq.OutcomeCounts | None, medians: Sequence[float | None] = ()
+) -> tuple[Rate, ...]:
+    medians = tuple(medians) or (None,) * len(WINDOWS)
+    if counts is None:
+        return tuple(Rate(w, 0, 0, m) for w, m in zip(WINDOWS, medians, strict=True))
+    return tuple(
+        Rate(w, met, breached, m)
+        for w, met, breached, m in zip(WINDOWS, counts.met, counts.breached, medians, strict=True)
+    )
+
+
+# ---------------------------------------------------------------- the two views
+
+
+def team_dashboard(desk: Desk) -> TeamDashboard:
+    """The team lead's dashboard, read in one transaction at `desk.clock.now()`."""
+    now = desk.clock.now()
+    with desk.db.session() as s:
+        seq = read_change_seq(s)  # first: a write racing this read reloads again
+        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        zone = viewer_zone(s, me)
+        days = day_starts(now, zone)
+        starts = window_starts(days)
+        overall = kq.outcome_counts(s, starts)
+        overall_median = kq.median_first_response(s, starts).get("all", ())
+        breakdowns: dict[str, tuple[BreakdownRow, ...]] = {}
+        for group in kq.GROUPS:
+            medians = kq.median_first_response(s, starts, group)
+            counted = {c.key: c for c in kq.outcome_counts(s, starts, group)}
+            keys = sorted(set(counted) | set(medians))
+            breakdowns[group] = tuple(
+                BreakdownRow(k, _rates(counted.get(k), medians.get(k, ()))) for k in keys
+            )
+        daily = kq.daily_outcomes(s, days)
+        badges = kq.badge_counts(s, now)
+        nearest = kq.next_to_breach(s, now, NEXT_TO_BREACH)
+    local = _zone(zone) or ZoneInfo("UTC")
+    return TeamDashboard(
+        now=now,
+        zone=zone,
+        badges=tuple(badges.items()),
+        next_to_breach=tuple(nearest),
+        windows=_rates(overall[0] if overall else None, overall_median),
+        breakdowns=breakdowns,
+        trend=tuple(
+            TrendDay(start.astimezone(local).date(), met, breached)
+            for start, (met, breached) in zip(days, daily, strict=True)
+        ),
+        seq=seq,
+    )
+
+
+def my_dashboard(desk: Desk) -> MyDashboard:
+    """The technician's own view ("me" is `desk.me_email`), read in one transaction."""
+    now = desk.clock.now()
+    with desk.db.session() as s:
+        seq = read_change_seq(s)
+        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        if me is None:
+            raise ServiceError("no technician to show: set who you are (me_email) in config")
+        zone = viewer_zone(s, me)
+        starts = window_starts(day_starts(now, zone))
+        total, queue = kq.my_queue(s, me.id)
+        counts = kq.outcome_counts(s, starts, assignee_id=me.id)
+        resolution = kq.average_resolution(s, starts, me.id)
+        escalations = kq.open_escalations(s, me.id)
+        badges = kq.badge_counts(s, now, assignee_id=me.id)
+    return MyDashboard(
+        now=now,
+        zone=zone,
+        me=me.name,
+        queue_total=total,
+        queue=tuple(queue),
+        badges=tuple(badges.items()),
+        windows=_rates(counts[0] if counts else None),
+        resolution=tuple(
+            Resolution(w, avg, n) for w, (avg, n) in zip(WINDOWS, resolution, strict=True)
+        ),
+        escalations=tuple(escalations),
+        seq=seq,
+    )
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_percent(value: float | None) -> str:
+    """"92.3 %", or "–" when nothing ended in the window."""
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def goal_word(value: float | None) -> str:
+    """Readable without colour: where a compliance rate stands against goal and alarm."""
+    if value is None:
+        return "no data"
+    if value < ALARM_BELOW:
+        return "ALARM"
+    if value < GOAL:
+        return "below goal"
+    return "on goal"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """Durations for a glance: "45m", "3h05m", "2d04h"; "–" when there are none."""
+    if seconds is None:
+        return "–"
+    minutes = round(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m"
