@@ -12,8 +12,10 @@ from typing import Any
 from sqlmodel import Session
 
 from msp_tui.engine.clock import Clock, SystemClock
+from msp_tui.engine.handoff import HandoffSummary
 from msp_tui.engine.vocabulary import Channel, Direction, PriorityCode
-from msp_tui.services import links, outbox, priority_policy, tickets
+from msp_tui.services import handoff, links, outbox, priority_policy, tickets
+from msp_tui.services.handoff import HandoffResult
 from msp_tui.services.links import CascadeResult
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
@@ -318,3 +320,13 @@ class Desk:
                                    outbound=self.outbound)
             return links.cascade_reply(s, master, body, at=at, actor=self.actor(),
                                        outbound=self.outbound)
+
+    # ------------------------------------------------------------ hand-off (services/handoff.py)
+
+    def hand_off(self, ticket_id: int, summary: HandoffSummary) -> HandoffResult:
+        """Tier 1 → Tier 2: the summary as a note, the ticket to Tier 2, and for a P1/P2
+        whose response is at risk or breached a page to on-call, all in one transaction."""
+        with self.db.session() as s:
+            return handoff.hand_off(s, self._ticket(s, ticket_id), summary,
+                                    at=self.clock.now(), actor=self.actor(),
+                                    outbound=self.outbound)
