@@ -29,6 +29,9 @@ class MspApp(App[None]):
         Binding("M", "quarantine", "Mail quarantine", show=False,
                 tooltip="Mail that could not become tickets, and each mailbox's last poll",
                 id="app.quarantine"),
+        Binding("E", "escalations", "Escalations", show=False,
+                tooltip="Every notification addressed to you: filter, open, mark read",
+                id="app.escalations"),
     ]
 
     def __init__(
@@ -87,10 +90,11 @@ class MspApp(App[None]):
         self._last_notification = max(self._last_notification, fresh[-1].id)
         severity = {"warning": "warning", "error": "error"}
         for note in fresh[-5:]:
-            self.notify(note.text, severity=severity.get(note.level, "information"),  # type: ignore[arg-type]
+            self.notify(notifications.toast_text(note),
+                        severity=severity.get(note.level, "information"),  # type: ignore[arg-type]
                         timeout=10)
         if len(fresh) > 5:
-            self.notify(f"{len(fresh) - 5} more unread notifications", timeout=10)
+            self.notify(f"{len(fresh) - 5} more unread notifications (E lists them)", timeout=10)
 
     # ---------------------------------------------------------------- navigation
 
@@ -154,6 +158,14 @@ class MspApp(App[None]):
 
         if not isinstance(self.screen, QuarantineScreen):
             self.push_screen(QuarantineScreen(self.desk, self.intake))
+
+    def action_escalations(self) -> None:
+        from msp_tui.screens.escalation_log import EscalationLogScreen
+
+        if not isinstance(self.screen, EscalationLogScreen):
+            self.push_screen(
+                EscalationLogScreen(self.desk, refresh_seconds=self._refresh_seconds)
+            )
 
     # ---------------------------------------------------------------- command palette
 
