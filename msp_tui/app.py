@@ -26,6 +26,12 @@ class MspApp(App[None]):
         Binding("b", "board", "Board", tooltip="The kanban board", id="app.board"),
         Binding("l", "queue", "List", tooltip="The ticket list", id="app.list"),
         Binding("n", "new_ticket", "New", tooltip="Open a ticket by hand", id="app.new_ticket"),
+        Binding("d", "dashboard", "Dashboard",
+                tooltip="SLA dashboard: badges, next to breach, compliance and trends",
+                id="app.dashboard"),
+        Binding("w", "my_work", "My work",
+                tooltip="My queue, compliance, resolution time and open escalations",
+                id="app.my_work"),
         Binding("M", "quarantine", "Mail quarantine", show=False,
                 tooltip="Mail that could not become tickets, and each mailbox's last poll",
                 id="app.quarantine"),
@@ -152,6 +158,18 @@ class MspApp(App[None]):
                 self.action_open_ticket(ticket_id)
 
         self.push_screen(NewTicketScreen(self.desk), callback=opened)
+
+    def action_dashboard(self) -> None:
+        from msp_tui.screens.dashboard import DashboardScreen
+
+        if not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen(self.desk, refresh_seconds=self._refresh_seconds))
+
+    def action_my_work(self) -> None:
+        from msp_tui.screens.my_dashboard import MyDashboardScreen
+
+        if not isinstance(self.screen, MyDashboardScreen):
+            self.push_screen(MyDashboardScreen(self.desk, refresh_seconds=self._refresh_seconds))
 
     def action_quarantine(self) -> None:
         from msp_tui.screens.mail_quarantine import QuarantineScreen
