@@ -82,13 +82,13 @@ class DashboardScreen(Screen[None]):
     AUTO_FOCUS = "#next"
     DEFAULT_CSS = """
     DashboardScreen #alarm { height: 1; padding: 0 1; }
-    DashboardScreen #top { height: 9; }
+    DashboardScreen #top { height: 7; }
     DashboardScreen #badges { width: 24; padding: 0 1; }
-    DashboardScreen #rates { width: 70; padding: 0 1; }
+    DashboardScreen #rates { width: 74; padding: 0 1; }
     DashboardScreen #trend { width: 1fr; padding: 0 1; }
     DashboardScreen #trend Sparkline { height: 2; margin-bottom: 0; }
     DashboardScreen .title { text-style: bold; }
-    DashboardScreen #next { height: 13; }
+    DashboardScreen #next { height: 12; }
     DashboardScreen #breakdown { height: 1fr; }
     """
     BINDINGS = [
@@ -176,15 +176,15 @@ class DashboardScreen(Screen[None]):
         breaches = [float(d.breached) for d in view.trend]
         counted = [d for d in view.trend if d.compliance is not None]
         low = min(counted, key=lambda d: d.compliance or 0.0) if counted else None
-        lowest = f"lowest {format_percent(low.compliance)} on {low.day:%d %b}" if low else "no data"
+        lowest = f"low {format_percent(low.compliance)} {low.day:%d %b}" if low else "no data"
         self.query_one("#compliance-title", Label).update(
-            f"Compliance per day, {len(view.trend)} days: {lowest}"
+            f"Compliance/day, {len(view.trend)} d: {lowest}"
         )
         self.query_one("#compliance-trend", Sparkline).data = compliance
         worst = max(view.trend, key=lambda d: d.breached) if view.trend else None
-        most = f"most {worst.breached} on {worst.day:%d %b}" if worst and worst.breached else "none"
+        most = f"max {worst.breached} {worst.day:%d %b}" if worst and worst.breached else "none"
         self.query_one("#breach-title", Label).update(
-            f"Breaches per day: {sum(d.breached for d in view.trend)} in all, {most}"
+            f"Breaches/day: {sum(d.breached for d in view.trend)} in all, {most}"
         )
         self.query_one("#breach-trend", Sparkline).data = breaches
 

@@ -40,7 +40,7 @@ class MyDashboardScreen(Screen[None]):
     MyDashboardScreen #alarm { height: 1; padding: 0 1; }
     MyDashboardScreen #top { height: 6; }
     MyDashboardScreen #badges { width: 24; padding: 0 1; }
-    MyDashboardScreen #rates { width: 52; padding: 0 1; }
+    MyDashboardScreen #rates { width: 58; padding: 0 1; }
     MyDashboardScreen #resolution { width: 1fr; padding: 0 1; }
     MyDashboardScreen .title { text-style: bold; padding: 0 1; }
     MyDashboardScreen #queue { height: 2fr; }

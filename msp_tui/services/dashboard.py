@@ -177,18 +177,16 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
         me = technician_by_email(s, desk.me_email) if desk.me_email else None
         zone = viewer_zone(s, me)
         days = day_starts(now, zone)
-        starts = window_starts(days)
-        overall = kq.outcome_counts(s, starts)
-        overall_median = kq.median_first_response(s, starts).get("all", ())
+        summary = kq.outcome_summary(s, days, WINDOW_DAYS)
+        medians = kq.median_first_response(s, days, WINDOW_DAYS)
         breakdowns: dict[str, tuple[BreakdownRow, ...]] = {}
         for group in kq.GROUPS:
-            medians = kq.median_first_response(s, starts, group)
-            counted = {c.key: c for c in kq.outcome_counts(s, starts, group)}
-            keys = sorted(set(counted) | set(medians))
+            counted = {c.key: c for c in summary.groups[group]}
+            mids = {k: v for (g, k), v in medians.items() if g == group}
+            keys = sorted(set(counted) | set(mids))
             breakdowns[group] = tuple(
-                BreakdownRow(k, _rates(counted.get(k), medians.get(k, ()))) for k in keys
+                BreakdownRow(k, _rates(counted.get(k), mids.get(k, ()))) for k in keys
             )
-        daily = kq.daily_outcomes(s, days)
         badges = kq.badge_counts(s, now)
         nearest = kq.next_to_breach(s, now, NEXT_TO_BREACH)
     local = _zone(zone) or ZoneInfo("UTC")
@@ -197,11 +195,11 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
         zone=zone,
         badges=tuple(badges.items()),
         next_to_breach=tuple(nearest),
-        windows=_rates(overall[0] if overall else None, overall_median),
+        windows=_rates(summary.overall, medians.get(("", ""), ())),
         breakdowns=breakdowns,
         trend=tuple(
             TrendDay(start.astimezone(local).date(), met, breached)
-            for start, (met, breached) in zip(days, daily, strict=True)
+            for start, (met, breached) in zip(days, summary.daily, strict=True)
         ),
         seq=seq,
     )
@@ -216,9 +214,10 @@ def my_dashboard(desk: Desk) -> MyDashboard:
         if me is None:
             raise ServiceError("no technician to show: set who you are (me_email) in config")
         zone = viewer_zone(s, me)
-        starts = window_starts(day_starts(now, zone))
+        days = day_starts(now, zone)
+        starts = window_starts(days)
         total, queue = kq.my_queue(s, me.id)
-        counts = kq.outcome_counts(s, starts, assignee_id=me.id)
+        summary = kq.outcome_summary(s, days, WINDOW_DAYS, (), assignee_id=me.id)
         resolution = kq.average_resolution(s, starts, me.id)
         escalations = kq.open_escalations(s, me.id)
         badges = kq.badge_counts(s, now, assignee_id=me.id)
@@ -229,7 +228,7 @@ def my_dashboard(desk: Desk) -> MyDashboard:
         queue_total=total,
         queue=tuple(queue),
         badges=tuple(badges.items()),
-        windows=_rates(counts[0] if counts else None),
+        windows=_rates(summary.overall),
         resolution=tuple(
             Resolution(w, avg, n) for w, (avg, n) in zip(WINDOWS, resolution, strict=True)
         ),

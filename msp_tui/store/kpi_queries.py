@@ -17,7 +17,7 @@ Definitions (also in the README, "Dashboards"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,10 +120,46 @@ def my_queue(session: Session, technician_id: int, limit: int = 200) -> tuple[in
 # ---------------------------------------------------------------- KPI instances
 
 
-def _settled(since: datetime) -> Any:
-    """The instances that count, ended at or after `since`: (ticket, breached, ended_at).
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """Everything the dashboard says about ended instances, from one statement."""
+
+    overall: OutcomeCounts
+    groups: Mapping[str, tuple[OutcomeCounts, ...]]  # GROUPS -> per key, by key
+    daily: tuple[tuple[int, int], ...]  # (met, breached) per day of `day_starts`
+
+
+def _day_index(column: Any, day_starts: Sequence[datetime]) -> Any:
+    """Which local day (index into `day_starts`) an instant falls on; -1 before them.
+
+    The boundaries are instants computed in the viewer's zone, so DST days are right on
+    every database; recent days are tested first (most rows are recent).
+    """
+    return sa.case(
+        *((column >= start, i) for i, start in reversed(list(enumerate(day_starts)))),
+        else_=-1,
+    )
+
+
+def _group_keys() -> tuple[dict[str, Any], Any]:
+    """The label each breakdown shows, and the select with the joins they need."""
+    tech = aliased(Technician)
+    keys = {
+        BY_CLIENT: sa.func.coalesce(Client.name, NO_CLIENT),
+        BY_TECHNICIAN: sa.func.coalesce(tech.name, UNASSIGNED),
+        BY_PRIORITY: Ticket.priority,
+    }
+    joins = [(Client, Client.id == Ticket.client_id), (tech, tech.id == Ticket.assignee_id)]
+    return keys, joins
+
+
+def _instances(
+    day_starts: Sequence[datetime], groups: Sequence[str], assignee_id: int | None
+) -> Any:
+    """The instances that count, ended since the first day: (day, breached, group keys).
 
     Last non-cancelled per (ticket, kind) is a NOT EXISTS on the (ticket_id, kind) index.
+    Materialized: every aggregate of the summary reads it, the clocks are scanned once.
     """
     later = aliased(SlaClock)
     breached = SlaClock.breached_at.is_not(None)  # type: ignore[union-attr]
@@ -137,96 +173,81 @@ def _settled(since: datetime) -> Any:
         later.state != ClockState.CANCELLED.value,
         later.id > SlaClock.id,  # type: ignore[operator]
     )
-    return (
-        sa.select(
-            SlaClock.ticket_id.label("ticket_id"),  # type: ignore[attr-defined]
-            sa.case((breached, 1), else_=0).label("breached"),
-            ended_at.label("ended_at"),
-        )
-        .where(
-            SlaClock.state != ClockState.CANCELLED.value,
-            sa.or_(
-                SlaClock.breached_at >= since,  # type: ignore[operator]
-                sa.and_(met, SlaClock.stopped_at >= since),  # type: ignore[operator]
-            ),
-            sa.not_(superseded),
-        )
-        .subquery("settled")
+    since = day_starts[0]
+    keys, joins = _group_keys()
+    stmt = sa.select(
+        _day_index(ended_at, day_starts).label("day"),
+        sa.case((breached, 1), else_=0).label("breached"),
+        *(keys[g].label(g) for g in groups),
+    ).select_from(SlaClock)
+    if groups or assignee_id is not None:
+        stmt = stmt.join(Ticket, Ticket.id == SlaClock.ticket_id)
+        for target, on in joins:
+            stmt = stmt.outerjoin(target, on)
+    if assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == assignee_id)
+    stmt = stmt.where(
+        SlaClock.state != ClockState.CANCELLED.value,
+        sa.or_(
+            SlaClock.breached_at >= since,  # type: ignore[operator]
+            sa.and_(met, SlaClock.stopped_at >= since),  # type: ignore[operator]
+        ),
+        sa.not_(superseded),
     )
+    return stmt.cte("instances").prefix_with("MATERIALIZED")
 
 
-def _group_columns(group: str | None) -> tuple[Any, list[Any]]:
-    """The label a breakdown shows, and the joins it needs (from `ticket`)."""
-    if group == BY_CLIENT:
-        return sa.func.coalesce(Client.name, NO_CLIENT), [(Client, Client.id == Ticket.client_id)]
-    if group == BY_TECHNICIAN:
-        tech = aliased(Technician)
-        return sa.func.coalesce(tech.name, UNASSIGNED), [(tech, tech.id == Ticket.assignee_id)]
-    if group == BY_PRIORITY:
-        return Ticket.priority, []
-    if group is None:
-        return sa.literal("all"), []
-    raise ValueError(f"unknown breakdown {group!r}")
-
-
-def outcome_counts(
+def outcome_summary(
     session: Session,
-    starts: Sequence[datetime],
-    group: str | None = None,
+    day_starts: Sequence[datetime],
+    window_days: Sequence[int],
+    groups: Sequence[str] = GROUPS,
     *,
     assignee_id: int | None = None,
-) -> list[OutcomeCounts]:
-    """Met and breached instances ended since each start, overall or per group.
+) -> OutcomeSummary:
+    """Met-in-time and breached instances per window (the last `d` days of `day_starts`
+    for each `d` in `window_days`), overall and per group, and per day: one statement.
 
     Instances are attributed to the ticket's current client, assignee and priority.
     """
-    settled = _settled(min(starts))
-    key, joins = _group_columns(group)
+    inst = _instances(day_starts, groups, assignee_id)
+    last = len(day_starts) - 1
     sums: list[Any] = []
-    for start in starts:
-        inside = settled.c.ended_at >= start
-        sums.append(sa.func.sum(sa.case((sa.and_(inside, settled.c.breached == 0), 1), else_=0)))
-        sums.append(sa.func.sum(sa.case((sa.and_(inside, settled.c.breached == 1), 1), else_=0)))
-    stmt = sa.select(key.label("key"), *sums).select_from(settled).join(
-        Ticket, Ticket.id == settled.c.ticket_id
-    )
-    for target, on in joins:
-        stmt = stmt.outerjoin(target, on)
-    if assignee_id is not None:
-        stmt = stmt.where(Ticket.assignee_id == assignee_id)
-    stmt = stmt.group_by(key).order_by(key)
-    out = []
-    for label, *values in session.execute(stmt).all():
+    for days in window_days:
+        inside = inst.c.day > last - days
+        sums.append(sa.func.sum(sa.case((sa.and_(inside, inst.c.breached == 0), 1), else_=0)))
+        sums.append(sa.func.sum(sa.case((sa.and_(inside, inst.c.breached == 1), 1), else_=0)))
+    zeros = [sa.literal(0)] * len(sums)
+    met_day = sa.func.sum(sa.case((inst.c.breached == 0, 1), else_=0))
+    parts = [
+        sa.select(sa.literal("").label("g"), sa.literal("").label("k"), sa.literal(-1), *sums)
+        .select_from(inst),
+        sa.select(sa.literal(""), sa.literal(""), inst.c.day, met_day,
+                  sa.func.sum(inst.c.breached), *zeros[2:])
+        .group_by(inst.c.day),
+    ]
+    for g in groups:
+        parts.append(
+            sa.select(sa.literal(g), sa.cast(inst.c[g], sa.String), sa.literal(-1), *sums)
+            .group_by(inst.c[g])
+        )
+    overall = OutcomeCounts("all", (0,) * len(window_days), (0,) * len(window_days))
+    by_group: dict[str, list[OutcomeCounts]] = {g: [] for g in groups}
+    daily = [(0, 0)] * len(day_starts)
+    for g, key, day, *values in session.execute(sa.union_all(*parts)).all():
         counts = [int(v or 0) for v in values]
-        out.append(OutcomeCounts(str(label), tuple(counts[0::2]), tuple(counts[1::2])))
-    return out
-
-
-def daily_outcomes(
-    session: Session, day_starts: Sequence[datetime], *, assignee_id: int | None = None
-) -> list[tuple[int, int]]:
-    """(met, breached) per day; `day_starts` are ascending local midnights as UTC instants
-    (so a DST day is 23 or 25 hours long), the last day running on to now."""
-    settled = _settled(day_starts[0])
-    day = sa.case(
-        *((settled.c.ended_at >= start, i) for i, start in reversed(list(enumerate(day_starts)))),
-        else_=-1,
-    ).label("day")
-    stmt = (
-        sa.select(
-            day,
-            sa.func.sum(sa.case((settled.c.breached == 0, 1), else_=0)),
-            sa.func.sum(settled.c.breached),
-        )
-        .select_from(settled)
-        .group_by(day)
+        if not g and day == -1:
+            overall = OutcomeCounts("all", tuple(counts[0::2]), tuple(counts[1::2]))
+        elif not g:
+            if 0 <= day <= last:
+                daily[day] = (counts[0], counts[1])
+        else:
+            by_group[g].append(OutcomeCounts(str(key), tuple(counts[0::2]), tuple(counts[1::2])))
+    return OutcomeSummary(
+        overall=overall,
+        groups={g: tuple(sorted(rows, key=lambda c: c.key)) for g, rows in by_group.items()},
+        daily=tuple(daily),
     )
-    if assignee_id is not None:
-        stmt = stmt.join(Ticket, Ticket.id == settled.c.ticket_id).where(
-            Ticket.assignee_id == assignee_id
-        )
-    by_day = {int(d): (int(m or 0), int(b or 0)) for d, m, b in session.execute(stmt).all()}
-    return [by_day.get(i, (0, 0)) for i in range(len(day_starts))]
 
 
 # ---------------------------------------------------------------- durations and medians
@@ -241,41 +262,57 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
 
 
 def median_first_response(
-    session: Session, starts: Sequence[datetime], group: str | None = None
-) -> dict[str, tuple[float | None, ...]]:
-    """Median seconds from creation to first public reply, for tickets first answered
-    since each start, overall or per group: key -> one median per window (None: none).
+    session: Session,
+    day_starts: Sequence[datetime],
+    window_days: Sequence[int],
+    groups: Sequence[str] = GROUPS,
+) -> dict[tuple[str, str], tuple[float | None, ...]]:
+    """Median seconds from creation to first public reply, for tickets first answered in
+    each window, overall (key ("", "")) and per (group, key): one median per window.
 
-    Window functions pick the middle one or two durations per (window, group); only
+    Window functions pick the middle one or two durations per (window, group, key); only
     those come back, never the durations themselves.
     """
-    key, joins = _group_columns(group)
+    keys, joins = _group_keys()
     duration = _seconds_between(session, Ticket.first_response_at, Ticket.created_at)
+    base = sa.select(
+        _day_index(Ticket.first_response_at, day_starts).label("day"),
+        duration.label("d"),
+        *(keys[g].label(g) for g in groups),
+    ).select_from(Ticket)
+    for target, on in joins:
+        base = base.outerjoin(target, on)
+    answered = (
+        base.where(Ticket.first_response_at >= day_starts[0])  # type: ignore[operator]
+        .cte("answered")
+        .prefix_with("MATERIALIZED")
+    )
+    last = len(day_starts) - 1
     parts = []
-    for index, start in enumerate(starts):
-        part = sa.select(
-            sa.literal(index).label("w"), key.label("key"), duration.label("d")
-        ).select_from(Ticket)
-        for target, on in joins:
-            part = part.outerjoin(target, on)
-        parts.append(part.where(Ticket.first_response_at >= start))  # type: ignore[operator]
+    for w, days in enumerate(window_days):
+        for g in ("", *groups):
+            key = sa.cast(answered.c[g], sa.String) if g else sa.literal("")
+            parts.append(
+                sa.select(
+                    sa.literal(w).label("w"), sa.literal(g).label("g"), key.label("k"),
+                    answered.c.d.label("d"),
+                ).where(answered.c.day > last - days)
+            )
     durations = sa.union_all(*parts).subquery("durations")
-    partition = (durations.c.w, durations.c.key)
+    partition = (durations.c.w, durations.c.g, durations.c.k)
     ranked = sa.select(
-        durations.c.w,
-        durations.c.key,
-        durations.c.d,
+        durations,
         sa.func.row_number().over(partition_by=partition, order_by=durations.c.d).label("rn"),
         sa.func.count().over(partition_by=partition).label("n"),
     ).subquery("ranked")
     stmt = (
-        sa.select(ranked.c.w, ranked.c.key, sa.func.avg(ranked.c.d))
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
-        .group_by(ranked.c.w, ranked.c.key)
+        sa.select(ranked.c.w, ranked.c.g, ranked.c.k, sa.func.avg(ranked.c.d))
+        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+        .group_by(ranked.c.w, ranked.c.g, ranked.c.k)
     )
-    out: dict[str, list[float | None]] = {}
-    for w, label, median in session.execute(stmt).all():
-        out.setdefault(str(label), [None] * len(starts))[int(w)] = float(median)
+    out: dict[tuple[str, str], list[float | None]] = {}
+    for w, g, k, median in session.execute(stmt).all():
+        out.setdefault((str(g), str(k)), [None] * len(window_days))[int(w)] = float(median)
     return {k: tuple(v) for k, v in out.items()}
 
 
