@@ -473,6 +473,7 @@ def _near_due(
         calendars = [c for c in s.exec(select(BusinessCalendarRow.id)).all()
                      if load_calendar(s, c).is_open(now)]  # type: ignore[arg-type]
     event_key = sa.literal("near_due:") + sa.cast(SlaClock.id, sa.String)
+    policies: dict[int | None, Any] = {}
     for calendar_id in calendars:
         after: tuple[datetime, int] | None = None
         while True:
@@ -481,8 +482,12 @@ def _near_due(
                     return
                 cal = load_calendar(s, calendar_id)  # type: ignore[arg-type]
                 upper = cal.add(now, widest)
+                # Plain columns, not ORM rows: most clocks in the window are not inside
+                # their own (smaller) margin yet, and loaded rows would make every flush
+                # of this transaction walk them.
                 stmt = (
-                    select(SlaClock, Ticket.sla_profile_id)
+                    sa.select(SlaClock.id, SlaClock.ticket_id, SlaClock.kind,
+                              SlaClock.target_seconds, SlaClock.due_at, Ticket.sla_profile_id)
                     .join(Ticket, Ticket.id == SlaClock.ticket_id)  # type: ignore[arg-type]
                     .where(
                         SlaClock.due_at > now,  # type: ignore[operator]
@@ -494,38 +499,36 @@ def _near_due(
                 )
                 if after is not None:
                     stmt = stmt.where(sa.tuple_(SlaClock.due_at, SlaClock.id) > after)
-                rows = s.exec(stmt.order_by(SlaClock.due_at, SlaClock.id).limit(batch)).all()  # type: ignore[arg-type]
+                rows = s.execute(stmt.order_by(SlaClock.due_at, SlaClock.id).limit(batch)).all()  # type: ignore[arg-type]
                 if not rows:
                     break
-                after = (rows[-1][0].due_at, rows[-1][0].id)  # type: ignore[assignment]
+                after = (rows[-1].due_at, rows[-1].id)
                 acting = _Acting(s, now, outbound)
-                for row, profile_id in rows:
+                for clock_id, ticket_id, kind, target, due_at, profile_id in rows:
                     rule = esc.rule_for(rules, profile_id, esc.NEAR_DUE)
-                    if rule is None or not _inside_margin(s, row, profile_id, cal, now):
+                    if rule is None:
                         continue
-                    key = f"near_due:{row.id}"
+                    if profile_id not in policies:
+                        policies[profile_id] = sla.policy_of(s, profile_id)
+                    # A running clock's due instant lies exactly its remaining business
+                    # seconds ahead, so the remaining time is one calendar lookup.
+                    remaining = cal.elapsed(now, due_at)
+                    if not 0 < remaining <= policies[profile_id].margin(target):
+                        continue
+                    key = f"near_due:{clock_id}"
                     with s.begin_nested():
-                        if not _record_once(s, key=key, ticket_id=row.ticket_id,
+                        if not _record_once(s, key=key, ticket_id=ticket_id,
                                             trigger=esc.NEAR_DUE, at=now):
                             continue
-                        done = _act_on_ticket(acting, row.ticket_id, rules, profile_id,
+                        done = _act_on_ticket(acting, ticket_id, rules, profile_id,
                                               esc.NEAR_DUE, key=f"esc:{key}",
-                                              headline=f"{row.kind} SLA near due")
+                                              headline=f"{kind} SLA near due")
                         _note(s, key, done or "nothing to do")
                     result.near_due += 1
                     if done:
                         result.actions.append(done)
             if len(rows) < batch:
                 break
-
-
-def _inside_margin(
-    s: Session, row: SlaClock, profile_id: int | None, cal: BusinessCalendar, now: datetime
-) -> bool:
-    """Remaining business seconds within the profile's near-due margin (not yet due)."""
-    policy = sla.policy_of(s, profile_id)
-    remaining = row.target_seconds - sla.to_value(row).consumed(now, cal)
-    return 0 < remaining <= policy.margin(row.target_seconds)
 
 
 def _idle(
