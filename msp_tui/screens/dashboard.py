@@ -52,7 +52,7 @@ def alarm_text(windows: tuple[Rate, ...]) -> Text:
 def rates_text(windows: tuple[Rate, ...], *, medians: bool = True) -> Text:
     """A small table: one line per window (compliance, where it stands, counts)."""
     text = Text()
-    head = f"{'':8} {'Compliance':>10}  {'':10} {'Breach':>7} {'Met':>5} {'Breached':>8}"
+    head = f"{'Window':8} {'Compliance':>10}  {'':10} {'Breach':>7} {'Met':>5} {'Breached':>8}"
     text.append(head + (f" {'Median 1st resp':>15}" if medians else ""), style="bold")
     for r in windows:
         text.append(
@@ -128,7 +128,9 @@ class DashboardScreen(Screen[None]):
                 yield Label("", id="breach-title", classes="title")
                 yield Sparkline([], id="breach-trend")
         next_table: DataTable[str | Text] = DataTable(id="next", cursor_type="row")
-        next_table.add_columns("Due in", "SLA", "#", "Pri", "Client", "Subject", "Assignee")
+        next_table.add_column("Due in", width=7)  # fixed: countdowns change width as they tick
+        next_table.add_column("SLA", width=11)
+        next_table.add_columns("#", "Pri", "Client", "Subject", "Assignee")
         yield Label("Next to breach", classes="title")
         yield next_table
         yield Label("", id="breakdown-title", classes="title")

@@ -75,8 +75,10 @@ class MyDashboardScreen(Screen[None]):
             yield Static(id="rates")
             yield Static(id="resolution")
         yield Label("My queue", id="queue-title", classes="title")
-        queue: DataTable[str | Text] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        queue.add_columns("Due in", "SLA", "#", "Pri", "Status", "Client", "Subject")
+        queue: DataTable[str | Text] = DataTable(id="queue", cursor_type="row")
+        queue.add_column("Due in", width=7)  # fixed: countdowns change width as they tick
+        queue.add_column("SLA", width=11)
+        queue.add_columns("#", "Pri", "Status", "Client", "Subject")
         yield queue
         yield Label("My open escalations", id="escalations-title", classes="title")
         escalations: DataTable[str | Text] = DataTable(id="escalations", cursor_type="row")
