@@ -39,9 +39,19 @@ def level_text(level: str) -> Text:
     return Text(label, style=style)
 
 
+class LogTable(DataTable[str | Text]):
+    """The DataTable takes `enter` before the screen does: name it here so the footer,
+    the help and the keymap say what it does."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open ticket",
+                tooltip="The ticket this notification is about", id="escalations.open"),
+    ]
+
+
 class EscalationLogScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Escalations"
-    AUTO_FOCUS = "DataTable"
+    AUTO_FOCUS = "LogTable"
     DEFAULT_CSS = """
     EscalationLogScreen #summary { height: 1; padding: 0 1; background: $boost; }
     EscalationLogScreen #empty { padding: 1 2; color: $text-muted; }
@@ -49,8 +59,6 @@ class EscalationLogScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="escalations.back"),
-        Binding("enter", "open", "Open ticket", tooltip="The ticket this notification is about",
-                id="escalations.open"),
         Binding("r,space", "mark_read", "Mark read",
                 tooltip="Mark the notification under the cursor read and move on",
                 id="escalations.read"),
@@ -103,7 +111,7 @@ class EscalationLogScreen(Screen[None]):
         yield Header()
         yield Static(id="summary")
         yield Label("", id="empty")
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        table = LogTable(cursor_type="row", zebra_stripes=True)
         table.add_column("Received", key="received")
         table.add_column("Level", key="level")
         table.add_column("Ticket", key="ticket")
