@@ -27,13 +27,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from msp_tui.engine.badges import badge_for
+from msp_tui.engine.badges import Badge, badge_for
+from msp_tui.engine.handoff import HandoffSummary
 from msp_tui.engine.vocabulary import (
     BillingType,
+    ClockKind,
     ClockState,
     Direction,
     OutboxState,
     PriorityCode,
+    WellKnownStatus,
 )
 from msp_tui.screens.queue import format_age
 from msp_tui.screens.ticket_dialogs import (
@@ -43,6 +46,7 @@ from msp_tui.screens.ticket_dialogs import (
     ChildrenInput,
     DuplicateDialog,
     DuplicateInput,
+    HandoffDialog,
     MessageDialog,
     MessageOutcome,
     ParentDialog,
@@ -54,8 +58,9 @@ from msp_tui.screens.ticket_dialogs import (
     TimeInput,
 )
 from msp_tui.screens.transition import request_status_change
-from msp_tui.services import ticket_view
+from msp_tui.services import handoff, ticket_view
 from msp_tui.services.desk import Desk
+from msp_tui.services.handoff import ContactView
 from msp_tui.services.ticket_view import (
     delivery_text,
     format_duration,
@@ -406,6 +411,53 @@ def kpi_renderable(d: TicketDetail) -> RenderableType:
     return table
 
 
+def needs_client(d: TicketDetail, now: datetime) -> bool:
+    """Escalation contacts matter once the ticket is escalated or a clock is slipping."""
+    if d.status_key == WellKnownStatus.ESCALATED:
+        return True
+    return badge_for(d.clocks, now).badge in (Badge.AT_RISK, Badge.BREACHED)
+
+
+def page_hint(d: TicketDetail, now: datetime) -> str:
+    """What the hand-off dialog warns of: a P1/P2 whose response is slipping pages on-call."""
+    response = [c for c in d.clocks if c.kind == ClockKind.RESPONSE]
+    badge = badge_for(response, now).badge
+    if d.priority in handoff.PAGED_PRIORITIES and badge in handoff.PAGE_BADGES:
+        return f"{d.priority} with the response {badge.value.lower()}: on-call will be paged."
+    return ""
+
+
+def contacts_renderable(
+    d: TicketDetail, contacts: list[ContactView], now: datetime
+) -> RenderableType:
+    """Whom to call at the client, in call order; the first with an open window is marked.
+
+    Marked at paint time from the stored windows, so "call now" moves with the clock."""
+    if d.client is None:
+        return Text("No client matched: no escalation contacts.", style="dim")
+    if not contacts:
+        return Text(f"No escalation contacts for {d.client}.", style="dim")
+    # The marker goes right of the contact: a wrapped line must not start with the blank
+    # of an empty cell (runs that start with spaces render badly in SVG).
+    table = Table(box=None, pad_edge=False, expand=True, show_header=False,
+                  padding=(0, 1, 0, 0))
+    table.add_column("Contact", ratio=1)
+    table.add_column("Call", no_wrap=True, justify="right")
+    for c in handoff.mark(contacts, now):
+        marker = Text("☎ call now", style="bold green") if c.call_now else Text("")
+        who = Text.assemble((c.name, "bold"))
+        reach = " · ".join((*c.phones, *c.emails))
+        if reach:
+            who.append(f"\n{reach}")
+        windows = "; ".join(w.describe(now) for w in c.windows) or "no call window"
+        if c.next_open is not None:
+            when = c.next_open.strftime("%a %H:%M %Z")
+            windows += f" · no window open — next: {when}"
+        who.append(f"\n{windows}", style="dim")
+        table.add_row(who, marker)
+    return table
+
+
 # ---------------------------------------------------------------- widgets
 
 
@@ -499,6 +551,9 @@ class TicketScreen(Screen[None]):
         Binding("D", "dismiss_suggestion", "Keep priority", show=False,
                 tooltip="Override the suggestion: keep the priority as it is",
                 id="ticket.dismiss_suggestion"),
+        Binding("H", "hand_off", "Hand off", show=False,
+                tooltip="Hand off to Tier 2 with a summary (pages on-call for a slipping "
+                "P1/P2)", id="ticket.handoff"),
     ]
 
     DEFAULT_CSS = """
@@ -514,7 +569,7 @@ class TicketScreen(Screen[None]):
     }
     TicketScreen #side { width: 76; max-width: 55%; height: 1fr; }
     TicketScreen .pane { height: auto; padding: 0 1; border: round $panel-lighten-2; }
-    TicketScreen #links.-empty { display: none; }
+    TicketScreen #links.-empty, TicketScreen #contacts.-empty { display: none; }
     TicketScreen .message { height: auto; padding: 0 1; margin-bottom: 1; }
     TicketScreen .message.-customer { border: round $secondary; margin-right: 6; }
     TicketScreen .message.-public { border: heavy $success; margin-left: 6; }
@@ -542,6 +597,7 @@ class TicketScreen(Screen[None]):
             priorities: list[PriorityView],
             technicians: list[NamedOption],
             seq: int,
+            contacts: list[ContactView] | None = None,
         ) -> None:
             super().__init__()
             self.detail = detail
@@ -549,6 +605,7 @@ class TicketScreen(Screen[None]):
             self.priorities = priorities
             self.technicians = technicians
             self.seq = seq
+            self.contacts = contacts or []
 
     class LoadFailed(Message):
         def __init__(self, error: str) -> None:
@@ -565,6 +622,7 @@ class TicketScreen(Screen[None]):
         self.statuses: list[StatusView] = []
         self.priorities: list[PriorityView] = []
         self.technicians: list[NamedOption] = []
+        self.contacts: list[ContactView] = []
         self.show_cancelled = False
         self.narrow = False
         self._fit_width = 0
@@ -583,6 +641,10 @@ class TicketScreen(Screen[None]):
             thread.border_title = "Conversation"
             yield thread
             with VerticalScroll(id="side"):
+                contacts = Static(id="contacts", classes="pane -empty")
+                contacts.border_title = "Escalation contacts"
+                contacts.border_subtitle = "H hands off to Tier 2"
+                yield contacts
                 links = Static(id="links", classes="pane -empty")
                 links.border_title = "Links"
                 links.border_subtitle = "K children · L parent · O duplicate of"
@@ -628,12 +690,15 @@ class TicketScreen(Screen[None]):
             statuses = self.desk.statuses()
             priorities = ticket_view.priority_options(self.desk)
             technicians = self.desk.technicians()
+            contacts = handoff.escalation_contacts(self.desk, self.ticket_id)
         except ServiceError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.LoadFailed(str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(detail, statuses, priorities, technicians, seq))
+            self.post_message(
+                self.Loaded(detail, statuses, priorities, technicians, seq, contacts)
+            )
 
     async def on_ticket_screen_loaded(self, message: Loaded) -> None:
         old = self.detail
@@ -642,6 +707,7 @@ class TicketScreen(Screen[None]):
         self.statuses = message.statuses
         self.priorities = message.priorities
         self.technicians = message.technicians
+        self.contacts = message.contacts
         self._paint()
         if old is None or old.messages != message.detail.messages or old.zone != self.detail.zone:
             await self._rebuild_thread(message.detail)
@@ -684,6 +750,7 @@ class TicketScreen(Screen[None]):
         time = self.query_one("#time", Static)
         time.update(time_renderable(d, d.zone))
         time.border_title = f"Time ({len(d.time_entries)})"
+        self._paint_contacts(now)
         links = self.query_one("#links", Static)
         links.set_class(not d.has_links, "-empty")
         if d.has_links:
@@ -709,6 +776,18 @@ class TicketScreen(Screen[None]):
             parts.append(f"{hidden} cancelled · {shown}")
         sla.border_subtitle = " · ".join(parts)
 
+    def _paint_contacts(self, now: datetime) -> None:
+        d = self.detail
+        if d is None:
+            return
+        pane = self.query_one("#contacts", Static)
+        shown = needs_client(d, now)
+        pane.set_class(not shown, "-empty")
+        if shown:
+            pane.update(contacts_renderable(d, self.contacts, now))
+            pane.border_title = f"Escalation contacts · {d.client}" if d.client else (
+                "Escalation contacts")
+
     def tick(self) -> None:
         """Every second: countdowns and ages from the stored instants; no database."""
         d = self.detail
@@ -716,6 +795,7 @@ class TicketScreen(Screen[None]):
             return
         now = self.desk.clock.now()
         self._paint_sla(now)
+        self._paint_contacts(now)  # a clock turning At Risk, a call window opening
         self.query_one("#ticket-header", Static).update(
             header_renderable(d, now, width=self._fit_width)
         )
@@ -1015,6 +1095,30 @@ class TicketScreen(Screen[None]):
                 current_subject=original.subject if original else "",
                 submit=submit,
             ),
+            callback=done,
+        )
+
+    def action_hand_off(self) -> None:
+        d = self._ready()
+        if d is None:
+            return
+        said: list[str] = []
+
+        def submit(summary: HandoffSummary) -> None:
+            result = self.desk.hand_off(d.id, summary)
+            to = result.assignee or f"{result.group} (no active member: left for the group)"
+            said.append(f"#{d.number} handed off to {to}")
+            if result.paged:
+                mail = " and emailed" if result.emailed else ""
+                said.append(f"paged{mail} {', '.join(result.paged)}")
+
+        def done(summary: HandoffSummary | None) -> None:
+            if summary is not None:
+                self._changed("; ".join(said), follow_thread=True)
+
+        self.app.push_screen(
+            HandoffDialog(d.number, page_hint=page_hint(d, self.desk.clock.now()),
+                          submit=submit),
             callback=done,
         )
 

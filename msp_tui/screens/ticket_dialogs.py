@@ -1,5 +1,6 @@
 """The ticket detail's modal dialogs: write a message, log time, change priority, pick a
-status or an assignee, link to a parent or children, mark a duplicate, confirm a cascade.
+status or an assignee, link to a parent or children, mark a duplicate, confirm a cascade,
+hand off to Tier 2.
 
 Each writing dialog is given the desk call to make (`submit`) and makes it itself, so a
 refused request (a `ServiceError`) is shown inside the dialog and everything typed stays
@@ -30,6 +31,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from msp_tui.engine.handoff import HandoffError, HandoffSummary
 from msp_tui.engine.links import LinkError, parse_ticket_number, parse_ticket_numbers
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.screens.form_dialog import FormDialog
@@ -715,6 +717,91 @@ class DuplicateDialog(FormDialog[DuplicateInput]):
             _show_error(self, str(exc))
             return
         self.dismiss(DuplicateInput(number))
+
+
+class HandoffDialog(FormDialog[HandoffSummary]):
+    """Tier 1 → Tier 2: the four things Tier 2 needs so they do not start over.
+
+    Only the symptom is required; the desk decides the group, the assignee and whether
+    on-call is paged, and a refusal leaves every field as typed."""
+
+    DEFAULT_CSS = _dialog_css(
+        "HandoffDialog",
+        """
+        HandoffDialog > Vertical { width: 80; overflow-y: auto; }
+        HandoffDialog Input { margin-top: 1; }
+        HandoffDialog TextArea { height: 5; }
+        """,
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Hand off", id="ticket.handoff.submit"),
+        Binding("escape", "cancel", "Cancel", id="ticket.handoff.cancel"),
+    ]
+    AREAS = (
+        ("reproduction", "Reproduction steps"),
+        ("diagnostics", "Diagnostics run"),
+        ("ruled_out", "Ruled out"),
+    )
+
+    def __init__(
+        self,
+        ticket_number: int,
+        *,
+        page_hint: str,
+        submit: Callable[[HandoffSummary], None],
+    ) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.page_hint = page_hint
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"#{self.ticket_number} · Hand off to Tier 2", classes="title")
+            yield Label(
+                "Saved as an internal note; the ticket goes to Tier 2's least-loaded member. "
+                f"{self.page_hint}",
+                classes="hint",
+                markup=False,
+            )
+            yield Label("ctrl+s hands off · tab next field · esc cancels", classes="hint")
+            symptom = Input(id="symptom", placeholder="e.g. Outlook crashes on start")
+            symptom.border_title = "Symptom (required)"
+            yield symptom
+            for field, title in self.AREAS:
+                area = TextArea(id=field, soft_wrap=True, tab_behavior="focus")
+                area.border_title = title
+                yield area
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Hand off", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#symptom", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the symptom moves on to the steps: a hand-off is rarely one line."""
+        event.prevent_default()  # not FormDialog's submit-on-enter
+        self.query_one("#reproduction", TextArea).focus()
+
+    def action_submit(self) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        texts = {field: self.query_one(f"#{field}", TextArea).text for field, _ in self.AREAS}
+        try:
+            summary = HandoffSummary.of(self.query_one("#symptom", Input).value, **texts)
+        except HandoffError as exc:
+            _say(self, str(exc).capitalize() + ".")
+            self.query_one("#symptom", Input).focus()
+            return
+        try:
+            self.submit(summary)
+        except ServiceError as exc:
+            _show_error(self, str(exc))
+            return
+        self.dismiss(summary)
 
 
 class ConfirmDialog(ModalScreen[bool]):
