@@ -45,15 +45,14 @@ from msp_tui.screens.ticket_dialogs import (
     ChildrenDialog,
     ChildrenInput,
     DuplicateDialog,
-    DuplicateInput,
     HandoffDialog,
     MessageDialog,
     MessageOutcome,
     ParentDialog,
-    ParentInput,
     PriorityDialog,
     PriorityInput,
     StatusPicker,
+    TicketNumberInput,
     TimeDialog,
     TimeInput,
 )
@@ -1016,7 +1015,7 @@ class TicketScreen(Screen[None]):
         if d is None:
             return
 
-        def done(answer: ParentInput | None) -> None:
+        def done(answer: TicketNumberInput | None) -> None:
             if answer is None:
                 return
             if answer.number is None:
@@ -1076,7 +1075,7 @@ class TicketScreen(Screen[None]):
             else:
                 self.desk.mark_duplicate(d.id, number)
 
-        def done(answer: DuplicateInput | None) -> None:
+        def done(answer: TicketNumberInput | None) -> None:
             if answer is None:
                 return
             if answer.number is None:

@@ -504,22 +504,26 @@ class AssigneePicker(FilterPicker[AssigneeChoice]):
 
 
 @dataclass(frozen=True)
-class ParentInput:
-    """The master ticket's number to file under; None unlinks."""
+class TicketNumberInput:
+    """A ticket number typed into a link dialog; None clears the link."""
 
     number: int | None
 
 
-class ParentDialog(FormDialog[ParentInput]):
-    """File the ticket under a master ticket by number, or unlink it (empty input)."""
+class TicketNumberDialog(FormDialog[TicketNumberInput]):
+    """Set one ticket-number link (parent, duplicate-of) or clear it with empty input.
 
-    DEFAULT_CSS = _dialog_css(
-        "ParentDialog",
-        """
-        ParentDialog Input { margin-top: 1; }
-        """,
-    )
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.link_parent.cancel")]
+    Subclasses only name the link; parsing, "nothing to change" and keeping the typed
+    number on a refusal are the same for every such link."""
+
+    HEADING = ""  # "Link to a parent"
+    NONE_TEXT = ""  # what the ticket is when not linked
+    NOW_TEXT = ""  # "Now under" + " #1234 subject."
+    HINT = ""
+    INPUT_ID = ""
+    PLACEHOLDER = ""
+    OK_LABEL = "Save"
+    SAME_TEXT = ("", "")  # (linked to #n already, not linked): "…: nothing to change."
 
     def __init__(
         self,
@@ -537,32 +541,30 @@ class ParentDialog(FormDialog[ParentInput]):
 
     def compose(self) -> ComposeResult:
         if self.current is None:
-            now = "Not filed under a master ticket."
+            now = self.NONE_TEXT
         else:
-            now = f"Now under #{self.current} {self.current_subject}".rstrip() + "."
+            now = f"{self.NOW_TEXT} #{self.current} {self.current_subject}".rstrip() + "."
         with Vertical():
-            yield Label(f"#{self.ticket_number} · Link to a parent", classes="title")
+            yield Label(f"#{self.ticket_number} · {self.HEADING}", classes="title")
             yield Label(now, classes="hint", markup=False)
-            yield Label(
-                "The master ticket's number (1234 or #1234); empty unlinks.", classes="hint"
-            )
-            yield Input(id="parent", placeholder="Parent ticket number, e.g. 1234")
+            yield Label(self.HINT, classes="hint")
+            yield Input(id=self.INPUT_ID, placeholder=self.PLACEHOLDER)
             yield Label("", id="error", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button("Save link", id="ok", variant="primary")
+                yield Button(self.OK_LABEL, id="ok", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#parent", Input).focus()
+        self.query_one(f"#{self.INPUT_ID}", Input).focus()
 
     def _submit(self) -> None:
         try:
-            number = parse_ticket_number(self.query_one("#parent", Input).value)
+            number = parse_ticket_number(self.query_one(f"#{self.INPUT_ID}", Input).value)
         except LinkError as exc:
             _say(self, str(exc))
             return
         if number == self.current:
-            said = f"already under #{number}" if number else "not filed under a master"
+            said = self.SAME_TEXT[0].format(number=number) if number else self.SAME_TEXT[1]
             _say(self, f"#{self.ticket_number} is {said}: nothing to change.")
             return
         try:
@@ -570,7 +572,22 @@ class ParentDialog(FormDialog[ParentInput]):
         except ServiceError as exc:
             _show_error(self, str(exc))
             return
-        self.dismiss(ParentInput(number))
+        self.dismiss(TicketNumberInput(number))
+
+
+class ParentDialog(TicketNumberDialog):
+    """File the ticket under a master ticket by number, or unlink it (empty input)."""
+
+    DEFAULT_CSS = _dialog_css("ParentDialog", "ParentDialog Input { margin-top: 1; }")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.link_parent.cancel")]
+    HEADING = "Link to a parent"
+    NONE_TEXT = "Not filed under a master ticket."
+    NOW_TEXT = "Now under"
+    HINT = "The master ticket's number (1234 or #1234); empty unlinks."
+    INPUT_ID = "parent"
+    PLACEHOLDER = "Parent ticket number, e.g. 1234"
+    OK_LABEL = "Save link"
+    SAME_TEXT = ("already under #{number}", "not filed under a master")
 
 
 @dataclass(frozen=True)
@@ -646,77 +663,20 @@ class ChildrenDialog(FormDialog[ChildrenInput]):
         self.dismiss(answer)
 
 
-@dataclass(frozen=True)
-class DuplicateInput:
-    """The original's number; None unmarks."""
-
-    number: int | None
-
-
-class DuplicateDialog(FormDialog[DuplicateInput]):
+class DuplicateDialog(TicketNumberDialog):
     """Mark the ticket a duplicate of an original by number, or unmark it (empty input).
     Marking does not close it: the technician decides, maybe after replying."""
 
-    DEFAULT_CSS = _dialog_css(
-        "DuplicateDialog",
-        """
-        DuplicateDialog Input { margin-top: 1; }
-        """,
-    )
+    DEFAULT_CSS = _dialog_css("DuplicateDialog", "DuplicateDialog Input { margin-top: 1; }")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.duplicate.cancel")]
-
-    def __init__(
-        self,
-        ticket_number: int,
-        *,
-        current: int | None,
-        current_subject: str = "",
-        submit: Callable[[int | None], None],
-    ) -> None:
-        super().__init__()
-        self.ticket_number = ticket_number
-        self.current = current
-        self.current_subject = current_subject
-        self.submit = submit
-
-    def compose(self) -> ComposeResult:
-        if self.current is None:
-            now = "Not marked as a duplicate."
-        else:
-            now = f"Now a duplicate of #{self.current} {self.current_subject}".rstrip() + "."
-        with Vertical():
-            yield Label(f"#{self.ticket_number} · Duplicate of", classes="title")
-            yield Label(now, classes="hint", markup=False)
-            yield Label(
-                "The original ticket's number (1234 or #1234); empty unmarks. "
-                "The ticket stays open until you close it.",
-                classes="hint",
-            )
-            yield Input(id="original", placeholder="Original ticket number, e.g. 1234")
-            yield Label("", id="error", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#original", Input).focus()
-
-    def _submit(self) -> None:
-        try:
-            number = parse_ticket_number(self.query_one("#original", Input).value)
-        except LinkError as exc:
-            _say(self, str(exc))
-            return
-        if number == self.current:
-            said = f"already a duplicate of #{number}" if number else "not a duplicate"
-            _say(self, f"#{self.ticket_number} is {said}: nothing to change.")
-            return
-        try:
-            self.submit(number)
-        except ServiceError as exc:
-            _show_error(self, str(exc))
-            return
-        self.dismiss(DuplicateInput(number))
+    HEADING = "Duplicate of"
+    NONE_TEXT = "Not marked as a duplicate."
+    NOW_TEXT = "Now a duplicate of"
+    HINT = ("The original ticket's number (1234 or #1234); empty unmarks. "
+            "The ticket stays open until you close it.")
+    INPUT_ID = "original"
+    PLACEHOLDER = "Original ticket number, e.g. 1234"
+    SAME_TEXT = ("already a duplicate of #{number}", "not a duplicate")
 
 
 class HandoffDialog(FormDialog[HandoffSummary]):
