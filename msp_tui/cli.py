@@ -1,4 +1,5 @@
-"""`msp-tui` command line: the console by default, plus demo, database and mailbox commands.
+"""`msp-tui` command line: the console by default, plus demo, database, mailbox and report
+commands.
 
 User errors (bad config, unusable database, refused demo seed, no keyring) print one clear
 message and exit with status 2 — never a traceback.
@@ -10,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from msp_tui import __version__
@@ -65,7 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
     mailbox_commands.add_parser(
         "send", help="send the queued outgoing mail that is due once, then exit"
     )
+    _add_report_commands(commands)
     return parser
+
+
+def _add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser("report", help="the morning SLA digest and CSV exports")
+    actions = report.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    daily = actions.add_parser(
+        "daily", help="print the digest of open tickets due by the end of the next business "
+        "day or already breached"
+    )
+    daily.add_argument(
+        "--send", action="store_true",
+        help="also mail it to [reports] digest_recipients (once per day; needs [smtp])",
+    )
+    export = actions.add_parser(
+        "csv", help="export tickets created, SLA KPI events or time entries in a date range; "
+        "dates are local days in the report zone, 'to' excluded (time entries: included)"
+    )
+    export.add_argument("kind", choices=["tickets", "kpi", "time"])
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", required=True)
+    export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", required=True)
+    export.add_argument("--out", metavar="FILE", type=Path, help="write here (default: stdout)")
 
 
 def _database_url(args: argparse.Namespace, config: Config) -> str:
@@ -96,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(url, config)
         if args.command == "mailbox":
             return _mailbox(args, config)
+        if args.command == "report":
+            return _report(args, url, config)
         return _run(url, config)
     except (ConfigError, SchemaError, DemoError, PasswordError) as exc:
         return _fail(str(exc))
@@ -176,6 +202,92 @@ def _mail_once(url: str, config: Config, action: str) -> int:
               f"left for later {sent.deferred}" + (f"; stopped: {sent.stopped}" if sent.stopped
                                                     else ""))
         return 1 if sent.stopped else 0
+    finally:
+        desk.close()
+
+
+def _report(args: argparse.Namespace, url: str, config: Config) -> int:
+    if args.report_command == "daily":
+        return _report_daily(url, config, send=args.send)
+    if args.report_command == "csv":
+        return _report_csv(url, config, args)
+    raise AssertionError(f"unhandled report action {args.report_command!r}")
+
+
+def _report_daily(url: str, config: Config, *, send: bool) -> int:
+    """Print the digest; with --send also queue it (at most once per local day)."""
+    from msp_tui.services import reports
+    from msp_tui.services.desk import Desk
+    from msp_tui.services.mail_wiring import MailSetup
+
+    outbound = MailSetup.from_config(config).outbound
+    if send and outbound is None:
+        return _fail("outbound mail is off: set [smtp] enabled = true (and host, from_address) "
+                     "to send the digest")
+    recipients = config.reports.digest_recipients
+    if send and not recipients:
+        return _fail("nobody to send the digest to: set [reports] digest_recipients")
+    desk, _report = Desk.open(url, seed_demo_if_empty=False, outbound=outbound)
+    try:
+        with desk.db.session() as s:
+            digest = reports.build_digest(s, desk.clock.now(), config.reports.digest_timezone)
+            print(reports.render_digest(digest), end="")
+            if send and outbound is not None:
+                if reports.queue_digest(s, digest, to=recipients, settings=outbound):
+                    print(f"Queued the digest for {', '.join(recipients)}.")
+                else:
+                    print(f"The digest for {digest.local_day()} was already queued; not sent "
+                          "again.")
+    finally:
+        desk.close()
+    return 0
+
+
+def _parse_day(text: str, flag: str) -> date:
+    """Strictly YYYY-MM-DD: `fromisoformat` alone would also take "20261101"."""
+    try:
+        if len(text) == 10 and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise _UsageError(f"{flag} {text!r}: expected a date YYYY-MM-DD (e.g. 2026-11-01)")
+
+
+class _UsageError(Exception):
+    """A bad command-line value, reported with `_fail`."""
+
+
+def _report_csv(url: str, config: Config, args: argparse.Namespace) -> int:
+    """One export, streamed to stdout or a UTF-8 file; the file is only created once the
+    arguments are known to be good."""
+    from msp_tui.services import reports
+    from msp_tui.services.desk import Desk
+
+    try:
+        first = _parse_day(args.date_from, "--from")
+        last = _parse_day(args.date_to, "--to")
+    except _UsageError as exc:
+        return _fail(str(exc))
+    if last < first:
+        return _fail(f"--to {last} is before --from {first}")
+    desk, _report = Desk.open(url, seed_demo_if_empty=False)
+    try:
+        with desk.db.session() as s:
+            zone = reports.report_zone(s, config.reports.digest_timezone)
+            if args.out is None:
+                try:
+                    reports.write_csv(s, args.kind, first, last, zone, sys.stdout)
+                    sys.stdout.flush()
+                except BrokenPipeError:  # `| head`: the reader has all it wanted
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 0
+            try:
+                with args.out.open("w", encoding="utf-8", newline="") as out:
+                    count = reports.write_csv(s, args.kind, first, last, zone, out)
+            except OSError as exc:
+                return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+        print(f"Wrote {count} {args.kind} rows to {args.out}.", file=sys.stderr)
+        return 0
     finally:
         desk.close()
 

@@ -151,6 +151,43 @@ class SchedulerConfig:
     auto_close_hours: int = field(default=24, metadata={"min": 1})
 
 
+def _is_hhmm(value: str) -> bool:
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value)
+    return match is not None
+
+
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def _are_emails(value: tuple[str, ...]) -> bool:
+    return all(_EMAIL.fullmatch(item) for item in value)
+
+
+@dataclass(frozen=True)
+class ReportsConfig:
+    """The morning SLA digest: when it is sent (local time) and to whom."""
+
+    digest_time: str = field(
+        default="07:30",
+        metadata={"check": _is_hhmm, "expected": 'a 24-hour local time "HH:MM" (e.g. "07:30")'},
+    )
+    digest_timezone: str = field(
+        default="",
+        metadata={
+            "check": _is_timezone,
+            "expected": 'an IANA time zone name (e.g. "Europe/London") or "" for the first '
+            "business calendar's zone",
+        },
+    )
+    digest_recipients: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "check": _are_emails,
+            "expected": 'a list of email addresses (e.g. ["ops@your-msp.example"])',
+        },
+    )
+
+
 class Keymap(Mapping[str, str]):
     """Binding id -> key string; read-only and hashable so `Config` stays a frozen value."""
 
@@ -186,6 +223,7 @@ class Config:
     mailbox: MailboxConfig = field(default_factory=MailboxConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     keymap: Keymap = field(default_factory=Keymap)
 
     def database_url(self) -> str:

@@ -1,5 +1,5 @@
-"""Background jobs (APScheduler 3): the SLA tick, escalations, auto-close, the mailbox poll and
-the outbox sender.
+"""Background jobs (APScheduler 3): the SLA tick, escalations, auto-close, the mailbox poll,
+the outbox sender and the morning SLA digest.
 
 Every console and the headless worker run the same scheduler; the jobs themselves take
 a database lease, so however many processes run, one of them does the work and a dead
@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from msp_tui.config import SchedulerConfig
 from msp_tui.engine.clock import Clock
-from msp_tui.services import escalation
+from msp_tui.services import escalation, reports
 from msp_tui.services.auto_close import close_resolved
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.tick import tick
@@ -135,6 +136,36 @@ def _add_mail_jobs(
 
         scheduler.add_job(outbox_send, "interval", seconds=OUTBOX_SECONDS, id="outbox_send",
                           max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+        if mail.config.reports.digest_recipients:
+            _add_digest_job(scheduler, db, clock, owner, mail)
+
+
+def _add_digest_job(
+    scheduler: BaseScheduler, db: Database, clock: Clock, owner: str, mail: MailSetup
+) -> None:
+    """The digest at `digest_time` in the report zone; the job's own per-day key makes a
+    second process, a misfire catch-up or a restart after sending a no-op."""
+    config = mail.config.reports
+    settings = mail.outbound
+    assert settings is not None
+    with db.session() as s:
+        zone = reports.report_zone(s, config.digest_timezone)
+    hour, minute = (int(part) for part in config.digest_time.split(":"))
+    lease_ttl = timedelta(seconds=mail.config.scheduler.lease_seconds)
+
+    def daily_digest() -> None:
+        try:
+            queued = reports.run_daily_digest(db, clock, config, settings, owner=owner,
+                                              lease_ttl=lease_ttl)
+        except Exception:  # logged; tomorrow's run is unaffected
+            log.exception("daily digest failed")
+            return
+        if queued:
+            log.info("daily digest queued for %s", ", ".join(config.digest_recipients))
+
+    scheduler.add_job(daily_digest, CronTrigger(hour=hour, minute=minute, timezone=zone),
+                      id="daily_digest", max_instances=1, coalesce=True,
+                      misfire_grace_time=3600)
 
 
 def background(
