@@ -188,6 +188,42 @@ def _badge_condition(badge: Badge, now: datetime) -> Any:
     return sa.not_(any_clock)
 
 
+# The same rules as one aggregate: a ticket's badge is decided by its most urgent clock, so
+# MAX over per-clock levels (with `sla_breached` on top) gives it in one pass over the clocks
+# instead of several EXISTS probes per ticket; the dashboard counts 100,000 tickets this way.
+_LEVELS = (
+    (4, Badge.BREACHED),
+    (3, Badge.AT_RISK),
+    (2, Badge.ON_TRACK),
+    (1, Badge.PAUSED),
+    (0, Badge.MET),
+)
+
+
+def clock_badge_level(now: datetime) -> Any:
+    """MAX of this over a ticket's clocks ranks its badge (NULL: no clock counts)."""
+    running = SlaClock.state == ClockState.RUNNING
+    return sa.func.max(
+        sa.case(
+            (sa.and_(running, SlaClock.due_at < now), 4),  # type: ignore[operator]
+            (sa.and_(running, SlaClock.at_risk_at <= now), 3),  # type: ignore[operator]
+            (running, 2),
+            (SlaClock.state == ClockState.PAUSED, 1),
+            (SlaClock.state != ClockState.CANCELLED, 0),
+            else_=None,
+        )
+    )
+
+
+def badge_of_level(sla_breached: Any, level: Any) -> Any:
+    """The badge value from a ticket's `sla_breached` and its MAX `clock_badge_level`."""
+    return sa.case(
+        (sla_breached, Badge.BREACHED.value),
+        *((level == n, b.value) for n, b in _LEVELS),
+        else_=Badge.NO_SLA.value,
+    )
+
+
 def count(session: Session, f: QueueFilter, now: datetime, me_id: int | None) -> int:
     stmt, _ = _base(f, now, me_id, _dialect(session))
     return int(
