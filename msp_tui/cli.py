@@ -377,9 +377,11 @@ def _worker(url: str, config: Config) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     mail = MailSetup.from_config(config)
     desk, report = Desk.open(url, seed_demo_if_empty=False, outbound=mail.outbound)
+    digest = mail.outbound is not None and bool(config.reports.digest_recipients)
     jobs_text = ", ".join(
         ["SLA tick"] + (["mailbox poll"] if mail.mailbox else []) + (["outbox"] if mail.outbound
                                                                      else [])
+        + ([f"daily digest at {config.reports.digest_time}"] if digest else [])
     )
     print(f"msp-tui worker on schema {report.schema} ({jobs_text}); Ctrl-C to stop", flush=True)
     jobs = scheduler.blocking(desk.db, desk.clock, config.scheduler, mail=mail)
