@@ -317,31 +317,58 @@ def median_first_response(
     )
     last = len(day_starts) - 1
     parts = []
-    for w, days in enumerate(window_days):
-        for g in ("", *groups):
-            key = sa.cast(answered.c[g], sa.String) if g else sa.literal("")
-            parts.append(
-                sa.select(
-                    sa.literal(w).label("w"), sa.literal(g).label("g"), key.label("k"),
-                    answered.c.d.label("d"),
-                ).where(answered.c.day > last - days)
-            )
+    for g in ("", *groups):
+        key = sa.cast(answered.c[g], sa.String) if g else sa.literal("")
+        parts.append(
+            sa.select(sa.literal(g).label("g"), key.label("k"), answered.c.day, answered.c.d)
+        )
     durations = sa.union_all(*parts).subquery("durations")
-    partition = (durations.c.w, durations.c.g, durations.c.k)
+    # One sort per (group, key) by duration serves every window: a running count of the
+    # window's rows is each row's rank among them, a whole-partition count their number.
+    partition = (durations.c.g, durations.c.k)
+    inside = [durations.c.day > last - days for days in window_days]
+    ranks = []
+    for w, flag in enumerate(inside):
+        one = sa.case((flag, 1), else_=0)
+        ranks.append(
+            sa.func.sum(one)
+            .over(partition_by=partition, order_by=durations.c.d, rows=(None, 0))
+            .label(f"r{w}")
+        )
+        ranks.append(
+            sa.func.sum(one)
+            .over(partition_by=partition, order_by=durations.c.d, rows=(None, None))
+            .label(f"n{w}")
+        )
     ranked = sa.select(
-        durations,
-        sa.func.row_number().over(partition_by=partition, order_by=durations.c.d).label("rn"),
-        sa.func.count().over(partition_by=partition).label("n"),
+        durations.c.g,
+        durations.c.k,
+        durations.c.d,
+        *(flag.label(f"in{w}") for w, flag in enumerate(inside)),
+        *ranks,
     ).subquery("ranked")
+    middle = []
+    for w in range(len(window_days)):
+        n = ranked.c[f"n{w}"]
+        middle.append(
+            sa.and_(
+                ranked.c[f"in{w}"],
+                ranked.c[f"r{w}"].in_([(n + 1) // 2, (n + 2) // 2]),
+            )
+        )
     stmt = (
-        sa.select(ranked.c.w, ranked.c.g, ranked.c.k, sa.func.avg(ranked.c.d))
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-        .group_by(ranked.c.w, ranked.c.g, ranked.c.k)
+        sa.select(
+            ranked.c.g,
+            ranked.c.k,
+            *(sa.func.avg(sa.case((m, ranked.c.d), else_=None)) for m in middle),
+        )
+        .where(sa.or_(*middle))
+        .group_by(ranked.c.g, ranked.c.k)
     )
-    out: dict[tuple[str, str], list[float | None]] = {}
-    for w, g, k, median in session.execute(stmt).all():
-        out.setdefault((str(g), str(k)), [None] * len(window_days))[int(w)] = float(median)
-    return {k: tuple(v) for k, v in out.items()}
+    out: dict[tuple[str, str], tuple[float | None, ...]] = {}
+    for g, k, *medians in session.execute(stmt).all():
+        out[(str(g), str(k))] = tuple(None if m is None else float(m) for m in medians)
+    return out
 
 
 def average_resolution(
