@@ -189,7 +189,7 @@ def _instances(
     breached = SlaClock.breached_at.is_not(None)  # type: ignore[union-attr]
     met = sa.and_(SlaClock.state == ClockState.MET.value, SlaClock.breached_at.is_(None))  # type: ignore[union-attr]
     ended_at = sa.type_coerce(
-        sa.case((breached, SlaClock.breached_at), else_=SlaClock.stopped_at), UTCDateTime()
+        sa.func.coalesce(SlaClock.breached_at, SlaClock.stopped_at), UTCDateTime()
     )
     superseded = sa.exists().where(
         later.ticket_id == SlaClock.ticket_id,
@@ -243,11 +243,11 @@ def outcome_summary(
     zeros = [sa.literal(0)] * len(sums)
     met_day = sa.func.sum(sa.case((inst.c.breached == 0, n), else_=0))
     breached_day = sa.func.sum(sa.case((inst.c.breached == 1, n), else_=0))
-    parts = [
-        sa.select(sa.literal("").label("g"), sa.literal("").label("k"), sa.literal(-1), *sums)
-        .select_from(inst),
-        sa.select(sa.literal(""), sa.literal(""), inst.c.day, met_day, breached_day, *zeros[2:])
-        .group_by(inst.c.day),
+    parts = [  # per day; the overall windows are sums of these days
+        sa.select(
+            sa.literal("").label("g"), sa.literal("").label("k"), inst.c.day,
+            met_day, breached_day, *zeros[2:],
+        ).group_by(inst.c.day),
     ]
     keys, joins = _group_keys(
         *(inst.c.get(c, None) for c in ("client_id", "assignee_id", "priority"))
@@ -259,18 +259,21 @@ def outcome_summary(
             .select_from(sources.get(g, inst))
             .group_by(keys[g])
         )
-    overall = OutcomeCounts("all", (0,) * len(window_days), (0,) * len(window_days))
     by_group: dict[str, list[OutcomeCounts]] = {g: [] for g in groups}
     daily = [(0, 0)] * len(day_starts)
     for g, key, day, *values in session.execute(sa.union_all(*parts)).all():
         counts = [int(v or 0) for v in values]
-        if not g and day == -1:
-            overall = OutcomeCounts("all", tuple(counts[0::2]), tuple(counts[1::2]))
-        elif not g:
+        if not g:
             if 0 <= day <= last:
                 daily[day] = (counts[0], counts[1])
         else:
             by_group[g].append(OutcomeCounts(str(key), tuple(counts[0::2]), tuple(counts[1::2])))
+    recent = [daily[max(0, last + 1 - days) :] for days in window_days]
+    overall = OutcomeCounts(
+        "all",
+        tuple(sum(met for met, _ in d) for d in recent),
+        tuple(sum(late for _, late in d) for d in recent),
+    )
     return OutcomeSummary(
         overall=overall,
         groups={g: tuple(sorted(rows, key=lambda c: c.key)) for g, rows in by_group.items()},
