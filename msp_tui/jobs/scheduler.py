@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -27,11 +29,30 @@ from msp_tui.services.tick import tick
 from msp_tui.store.db import Database
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def process_owner() -> str:
     """A lease owner name that is unique per process and readable in the lease table."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _job(what: str, run: Callable[[], T], report: Callable[[T], str | None]) -> Callable[[], None]:
+    """A job body that logs instead of raising: a failed run must not kill the scheduler,
+    and each job records its own failures (alerts stay unhandled, mail stays queued), so the
+    next run retries. `report` says what is worth a log line (None: nothing)."""
+
+    def body() -> None:
+        try:
+            result = run()
+        except Exception:
+            log.exception("%s failed", what)
+            return
+        line = report(result)
+        if line:
+            log.info("%s", line)
+
+    return body
 
 
 OUTBOX_SECONDS = 15  # how often queued mail is looked at; each row waits for its own backoff
@@ -47,15 +68,13 @@ def add_jobs(
     *,
     mail: MailSetup | None = None,
 ) -> None:
-    def sla_tick() -> None:
-        try:
-            result = tick(db, clock, owner=owner, lease_ttl=timedelta(seconds=config.lease_seconds))
-        except Exception:  # a failed tick must not kill the scheduler; the next one retries
-            log.exception("SLA tick failed")
-            return
-        if result.crossings:
-            log.info("SLA tick recorded %d threshold crossings", len(result.crossings))
-
+    lease_ttl = timedelta(seconds=config.lease_seconds)
+    sla_tick = _job(
+        "SLA tick",
+        lambda: tick(db, clock, owner=owner, lease_ttl=lease_ttl),
+        lambda r: f"SLA tick recorded {len(r.crossings)} threshold crossings" if r.crossings
+        else None,
+    )
     # One job, first run now (a console opened after a weekend is current at once): two
     # job ids would let the start-up catch-up and the first interval run overlap.
     scheduler.add_job(
@@ -71,33 +90,22 @@ def add_jobs(
     esc_state = escalation.EscalationState()
     outbound = mail.outbound if mail is not None else None
 
-    def escalate() -> None:
-        try:
-            result = escalation.run(
-                db, clock, owner=owner, lease_ttl=timedelta(seconds=config.lease_seconds),
-                outbound=outbound, state=esc_state,
-            )
-        except Exception:  # logged; the alerts stay unhandled and the next run retries
-            log.exception("escalation failed")
-            return
-        for line in result.actions:
-            log.info("escalation: %s", line)
-
+    escalate = _job(
+        "escalation",
+        lambda: escalation.run(db, clock, owner=owner, lease_ttl=lease_ttl, outbound=outbound,
+                               state=esc_state),
+        lambda r: "\n".join(f"escalation: {line}" for line in r.actions),
+    )
     scheduler.add_job(escalate, "interval", seconds=config.sla_tick_seconds, id="escalation",
                       max_instances=1, coalesce=True)
 
-    def auto_close() -> None:
-        try:
-            closed = close_resolved(
-                db, clock, owner=owner, after=timedelta(hours=config.auto_close_hours),
-                lease_ttl=timedelta(seconds=config.lease_seconds),
-            )
-        except Exception:  # logged; the next run retries
-            log.exception("auto-close failed")
-            return
-        if closed:
-            log.info("auto-closed %d resolved tickets", closed)
-
+    auto_close = _job(
+        "auto-close",
+        lambda: close_resolved(db, clock, owner=owner,
+                               after=timedelta(hours=config.auto_close_hours),
+                               lease_ttl=lease_ttl),
+        lambda closed: f"auto-closed {closed} resolved tickets" if closed else None,
+    )
     scheduler.add_job(auto_close, "interval", seconds=AUTO_CLOSE_SECONDS, id="auto_close",
                       max_instances=1, coalesce=True)
     if mail is not None:
@@ -111,29 +119,21 @@ def _add_mail_jobs(
     (mailbox state, outbox rows), so here they are only logged."""
     if mail.mailbox is not None:
 
-        def mailbox_poll() -> None:
-            try:
-                result = mail.poll(db, clock, owner=owner)
-            except Exception:
-                log.exception("mailbox poll failed")
-                return
-            if result.ran and (result.fetched or result.error):
-                log.info("%s", result.summary())
-
+        mailbox_poll = _job(
+            "mailbox poll",
+            lambda: mail.poll(db, clock, owner=owner),
+            lambda r: r.summary() if r.ran and (r.fetched or r.error) else None,
+        )
         scheduler.add_job(mailbox_poll, "interval", seconds=mail.config.mailbox.poll_seconds,
                           id="mailbox_poll", max_instances=1, coalesce=True,
                           next_run_time=datetime.now(UTC))
     if mail.outbound is not None:
 
-        def outbox_send() -> None:
-            try:
-                result = mail.send(db, clock, owner=owner)
-            except Exception:
-                log.exception("outbox send failed")
-                return
-            if result.sent or result.failed or result.stopped:
-                log.info("outbox: %s", result)
-
+        outbox_send = _job(
+            "outbox send",
+            lambda: mail.send(db, clock, owner=owner),
+            lambda r: f"outbox: {r}" if r.sent or r.failed or r.stopped else None,
+        )
         scheduler.add_job(outbox_send, "interval", seconds=OUTBOX_SECONDS, id="outbox_send",
                           max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
         if mail.config.reports.digest_recipients:
@@ -153,16 +153,13 @@ def _add_digest_job(
     hour, minute = (int(part) for part in config.digest_time.split(":"))
     lease_ttl = timedelta(seconds=mail.config.scheduler.lease_seconds)
 
-    def daily_digest() -> None:
-        try:
-            queued = reports.run_daily_digest(db, clock, config, settings, owner=owner,
-                                              lease_ttl=lease_ttl)
-        except Exception:  # logged; tomorrow's run is unaffected
-            log.exception("daily digest failed")
-            return
-        if queued:
-            log.info("daily digest queued for %s", ", ".join(config.digest_recipients))
-
+    daily_digest = _job(
+        "daily digest",
+        lambda: reports.run_daily_digest(db, clock, config, settings, owner=owner,
+                                         lease_ttl=lease_ttl),
+        lambda queued: f"daily digest queued for {', '.join(config.digest_recipients)}"
+        if queued else None,
+    )
     scheduler.add_job(daily_digest, CronTrigger(hour=hour, minute=minute, timezone=zone),
                       id="daily_digest", max_instances=1, coalesce=True,
                       misfire_grace_time=3600)
