@@ -110,16 +110,42 @@ def upgrade(db: Database, *, backup: bool = True) -> UpgradeResult:
     source = _sqlite_file(db) if before is not None else None
     if backup and source is not None:
         backup_path = backup_sqlite(source, f"pre-{head}")
-    cfg = _config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    _run(db, "upgrade", "head")
     return UpgradeResult(before, head, backup_path)
 
 
 def upgrade_to(db: Database, revision: str) -> None:
     """Upgrade to a given revision (tests use it to build an older database)."""
+    _run(db, "upgrade", revision)
+
+
+def _run(db: Database, direction: str, revision: str) -> None:
+    """Run Alembic in one transaction.
+
+    SQLite alters a table by copying it; with foreign keys enforced, dropping the old
+    copy fails as soon as another table's rows point at it. So, as SQLite's documentation
+    prescribes, enforcement is off during the migration (the pragma only works outside a
+    transaction) and `foreign_key_check` must come back empty before the commit.
+    """
     cfg = _config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                getattr(command, direction)(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaError(
+                            f"the migration to {revision} left {len(broken)} rows whose "
+                            f"foreign keys point nowhere (first: {tuple(broken[0])}); "
+                            "nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()

@@ -164,6 +164,13 @@ class Client(SQLModel, table=True):
     notes: str = ""
     active: bool = True
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    # Hybrid clients: whether a new time entry is billable unless the technician says
+    # otherwise (T&M entries always start billable, Fixed Monthly never).
+    hybrid_billable_default: bool = True
+    # The rate an invoice draft prices billable time at; 0 means "no rate agreed yet".
+    hourly_rate_cents: int = 0
+    # Whether closing a ticket sends this client's contact a satisfaction survey.
+    csat_enabled: bool = True
 
 
 class ClientDomain(SQLModel, table=True):
@@ -275,16 +282,38 @@ class AssignmentRule(SQLModel, table=True):
 
 
 class Invoice(SQLModel, table=True):
-    """An invoice draft per client and period; approved time entries link to it."""
+    """An invoice draft per client and period; approved time entries link to it.
+
+    Totals are copied from the entries when the draft is made, so a later rate change
+    never alters a draft someone already sent."""
 
     __tablename__ = "invoice"
+    __table_args__ = (sa.Index("uq_invoice_number", "number", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
+    number: int | None = None
     client_id: int = Field(foreign_key="client.id", index=True)
     period_start: date
     period_end: date
     state: str = Field(default="draft", max_length=16)
+    billable_minutes: int = 0
+    non_billable_minutes: int = 0
+    rate_cents: int = 0
+    amount_cents: int = 0
+    created_by_id: int | None = Field(default=None, foreign_key="technician.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class ResolutionCode(SQLModel, table=True):
+    """Why a ticket was resolved, from a short list, so trends can be counted."""
+
+    __tablename__ = "resolution_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    label: str = Field(max_length=100)
+    sort_order: int = 0
+    active: bool = True
 
 
 class Ticket(SQLModel, table=True):
@@ -330,7 +359,17 @@ class Ticket(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False, index=True))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
-    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    # Closure: why it was resolved (code + summary), who signed it off ("system" for
+    # auto-close) and what follow-on work it leaves (e.g. ["replacement_ordered"]).
+    resolution_code_id: int | None = Field(
+        default=None, foreign_key="resolution_code.id", index=True
+    )
+    resolution_summary: str = ""
+    closed_by_id: int | None = Field(default=None, foreign_key="technician.id")
+    closed_by: str | None = Field(default=None, max_length=200)
+    closure_notes: str = ""
+    follow_on: list[str] = Field(default_factory=list, sa_column=json_column())
 
 
 class TicketRelation(SQLModel, table=True):
@@ -375,9 +414,49 @@ class TimeEntry(SQLModel, table=True):
     work_date: date
     minutes: int
     billable: bool
+    # Approved entries are locked: no edit or delete until the approval is withdrawn
+    # (impossible once they are on an invoice draft).
     approved: bool = False
+    approved_at: datetime | None = Field(default=None, sa_column=utc_column())
+    approved_by_id: int | None = Field(default=None, foreign_key="technician.id")
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     note: str = ""
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+
+
+class CsatSurvey(SQLModel, table=True):
+    """A satisfaction survey for a closed ticket: queued on close, sent through the
+    outbox, answered by a reply carrying a rating keyword (the token threads it back)."""
+
+    __tablename__ = "csat_survey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", sa_column_kwargs={"unique": True})
+    client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    # The assignee when the ticket closed: results per technician read this.
+    technician_id: int | None = Field(default=None, foreign_key="technician.id", index=True)
+    recipient: str | None = Field(default=None, max_length=254)
+    token: str = Field(max_length=40, sa_column_kwargs={"unique": True})
+    state: str = Field(default="pending", max_length=12)  # pending, sent, answered, skipped
+    outbox_id: int | None = Field(default=None, foreign_key="outbox_mail.id")
+    rating: int | None = None  # 1 (very poor) .. 5 (excellent)
+    comment: str = ""
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+
+
+class ImportBatch(SQLModel, table=True):
+    """One CSV import that committed: what, from where, by whom (failed ones leave none)."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)  # clients, contacts, assets, tickets
+    preset: str = Field(max_length=20)  # connectwise, autotask, halo, custom
+    filename: str = Field(max_length=255)
+    rows: int
+    actor: str = Field(max_length=200)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
