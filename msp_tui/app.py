@@ -38,6 +38,12 @@ class MspApp(App[None]):
         Binding("E", "escalations", "Escalations", show=False,
                 tooltip="Every notification addressed to you: filter, open, mark read",
                 id="app.escalations"),
+        Binding("S", "settings", "Settings", show=False,
+                tooltip="Admin settings: profiles, calendars, clients, rules, checklist",
+                id="app.settings"),
+        Binding("I", "billing", "Time & invoices", show=False,
+                tooltip="Approve time entries and make invoice drafts per client and period",
+                id="app.billing"),
     ]
 
     def __init__(
@@ -184,6 +190,18 @@ class MspApp(App[None]):
             self.push_screen(
                 EscalationLogScreen(self.desk, refresh_seconds=self._refresh_seconds)
             )
+
+    def action_settings(self) -> None:
+        from msp_tui.screens.settings.hub import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen(self.desk))
+
+    def action_billing(self) -> None:
+        from msp_tui.screens.billing import BillingScreen
+
+        if not isinstance(self.screen, BillingScreen):
+            self.push_screen(BillingScreen(self.desk))
 
     # ---------------------------------------------------------------- command palette
 
