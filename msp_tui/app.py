@@ -38,7 +38,7 @@ class MspApp(App[None]):
         Binding("E", "escalations", "Escalations", show=False,
                 tooltip="Every notification addressed to you: filter, open, mark read",
                 id="app.escalations"),
-        Binding("S", "settings", "Settings", show=False,
+        Binding("C", "settings", "Settings", show=False,
                 tooltip="Admin settings: profiles, calendars, clients, rules, checklist",
                 id="app.settings"),
         Binding("I", "billing", "Time & invoices", show=False,

@@ -1,1 +1,1 @@
-"""Admin settings: one screen per area, reached from the hub (`S`)."""
+"""Admin settings: one screen per area, reached from the hub (`C`, configure)."""
