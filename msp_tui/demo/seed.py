@@ -29,6 +29,7 @@ from msp_tui.engine.vocabulary import (
 )
 from msp_tui.services import assignment, escalation
 from msp_tui.services import tickets as svc
+from msp_tui.services.csat import suspended as csat_suspended
 from msp_tui.services.priority_policy import suspended as policy_suspended
 from msp_tui.store.db import CHANGE_SEQ, TICKET_NUMBER, Database
 from msp_tui.store.models import (
@@ -106,8 +107,9 @@ def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary
         if reset:
             wipe(s)
         cast = _seed_cast(s, now)
-        # The stories are history people already triaged: no policy bumps or routing.
-        with policy_suspended(s):
+        # The stories are history people already triaged: no policy bumps or routing, and
+        # no survey mail to customers about tickets that closed "weeks ago".
+        with policy_suspended(s), csat_suspended(s):
             summary = _seed_tickets(s, cast, now)
         _seed_rules(s, cast, now)  # after the history: its assignments are explicit
         _seed_escalation_rules(s, now)  # likewise: history tickets keep idle_check_at unset

@@ -23,7 +23,7 @@ from msp_tui.engine.vocabulary import (
     StatusCategory,
     TicketType,
 )
-from msp_tui.services import rules, sla
+from msp_tui.services import csat, rules, sla
 from msp_tui.services.calendars import load_calendar
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
 from msp_tui.store.models import (
@@ -245,6 +245,7 @@ def change_status(
     elif new.category == StatusCategory.CLOSED:
         ticket.closed_at = at
         ticket.resolved_at = ticket.resolved_at or at
+        csat.queue_survey(s, ticket, at=at)
     else:
         ticket.resolved_at = None
         ticket.closed_at = None

@@ -1,0 +1,67 @@
+"""Customer satisfaction: a survey per closed ticket, queued in the closing transaction.
+
+Closing (by hand, by a cascade, by auto-close) only records a pending survey row, so the
+close never waits on mail and a survey exists exactly once per ticket (unique ticket_id);
+the sender job turns pending rows into outbox mail when outbound mail is configured.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from msp_tui.store.models import Client, Contact, CsatSurvey, Ticket
+
+_SUSPENDED = "msp_tui.csat.suspended"  # a `Session.info` key
+
+
+@contextmanager
+def suspended(s: Session) -> Iterator[None]:
+    """Replaying history (the demo seed): closing old tickets must not survey anyone."""
+    s.info[_SUSPENDED] = True
+    try:
+        yield
+    finally:
+        s.info.pop(_SUSPENDED, None)
+
+
+def survey_recipient(s: Session, ticket: Ticket) -> str | None:
+    """The ticket's contact (never a terminated one), else whoever wrote in."""
+    if ticket.contact_id is not None:
+        contact = s.get(Contact, ticket.contact_id)
+        if contact is not None and contact.email and not contact.terminated:
+            return contact.email
+        if contact is not None and contact.terminated:
+            return None
+    return ticket.requester_email
+
+
+def queue_survey(s: Session, ticket: Ticket, *, at: datetime) -> CsatSurvey | None:
+    """Record the survey for a ticket that just closed; None when there is nobody to ask,
+    the client opted out, or the ticket already had one (a reopened-and-closed ticket is
+    asked once)."""
+    if ticket.client_id is None or s.info.get(_SUSPENDED):
+        return None
+    client = s.get(Client, ticket.client_id)
+    if client is None or not client.csat_enabled:
+        return None
+    recipient = survey_recipient(s, ticket)
+    if not recipient:
+        return None
+    existing = s.exec(select(CsatSurvey).where(CsatSurvey.ticket_id == ticket.id)).first()
+    if existing is not None:
+        return None
+    survey = CsatSurvey(
+        ticket_id=ticket.id,  # type: ignore[arg-type]
+        client_id=ticket.client_id,
+        technician_id=ticket.assignee_id,
+        recipient=recipient,
+        token=secrets.token_hex(8),
+        created_at=at,
+    )
+    s.add(survey)
+    return survey
