@@ -437,7 +437,8 @@ class CsatSurvey(SQLModel, table=True):
     technician_id: int | None = Field(default=None, foreign_key="technician.id", index=True)
     recipient: str | None = Field(default=None, max_length=254)
     token: str = Field(max_length=40, sa_column_kwargs={"unique": True})
-    state: str = Field(default="pending", max_length=12)  # pending, sent, answered, skipped
+    # pending (queued on close), sent, answered; indexed: the sender reads the pending ones
+    state: str = Field(default="pending", max_length=12, index=True)
     outbox_id: int | None = Field(default=None, foreign_key="outbox_mail.id")
     rating: int | None = None  # 1 (very poor) .. 5 (excellent)
     comment: str = ""

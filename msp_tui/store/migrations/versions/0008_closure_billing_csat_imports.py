@@ -107,6 +107,7 @@ def upgrade() -> None:
             batch_op.f("ix_csat_survey_answered_at"), ["answered_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_csat_survey_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_csat_survey_state"), ["state"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_csat_survey_technician_id"), ["technician_id"], unique=False
         )
@@ -190,6 +191,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("csat_survey", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_csat_survey_technician_id"))
+        batch_op.drop_index(batch_op.f("ix_csat_survey_state"))
         batch_op.drop_index(batch_op.f("ix_csat_survey_client_id"))
         batch_op.drop_index(batch_op.f("ix_csat_survey_answered_at"))
 
