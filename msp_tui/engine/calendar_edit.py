@@ -33,6 +33,7 @@ __all__ = [
     "hours_summary",
     "parse_holiday_lines",
     "timeline",
+    "zone_problem",
 ]
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -154,17 +155,25 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _zone_problems(tz: str) -> list[str]:
+def zone_problem(tz: str) -> str | None:
+    """Why `tz` is not a usable IANA zone (with close matches), or None: the form checks
+    the zone as it is typed."""
+    tz = tz.strip()
     if not tz:
-        return ["The time zone is missing: give an IANA name like America/New_York"]
+        return "The time zone is missing: give an IANA name like America/New_York"
     if tz in _zones():
-        return []
+        return None
     try:  # a few valid keys (e.g. "UTC" on some systems) are not in the listing
         ZoneInfo(tz)
-        return []
+        return None
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    return [f"Unknown time zone {tz!r}{_did_you_mean(tz, _zones())}"]
+    return f"Unknown time zone {tz!r}{_did_you_mean(tz, _zones())}"
+
+
+def _zone_problems(tz: str) -> list[str]:
+    problem = zone_problem(tz)
+    return [problem] if problem else []
 
 
 def _did_you_mean(text: str, known: Iterable[str]) -> str:
@@ -189,11 +198,11 @@ def _parse_day(day: str, text: str) -> tuple[list[tuple[int, int]], list[str]]:
         if not part:
             continue
         match = _RANGE.match(part)
-        if match is None:
+        opens = _minutes(match.group(1), closing=False) if match else None
+        closes = _minutes(match.group(2), closing=True) if match else None
+        if match is None or (opens is None and closes is None):
             problems.append(f"{day}: {part!r} is not a window like 09:00-17:00")
             continue
-        opens = _minutes(match.group(1), closing=False)
-        closes = _minutes(match.group(2), closing=True)
         bad = [
             f"{day}: {raw!r} is not a time (HH:MM from 00:00 to 23:59{tail})"
             for raw, value, tail in (
@@ -362,7 +371,7 @@ class TimelineDay:
     spans: tuple[tuple[int, int], ...]
     open_seconds: int
     holiday: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # e.g. "clocks go back 1 h"
 
     @property
     def weekday(self) -> str:
@@ -375,9 +384,10 @@ class TimelineDay:
             f": {self.holiday}" if self.holiday else ""
         )
         if not self.spans:
-            return "closed" + why
+            return "closed" + why + "".join(f" · {n}" for n in self.notes)
         hours = ", ".join(_span_text(o, c) for o, c in self.spans)
-        return f"{hours} ({_duration(self.open_seconds)}){why}"
+        notes = "".join(f" · {n}" for n in self.notes)
+        return f"{hours} ({_duration(self.open_seconds)}){why}{notes}"
 
     def bar(self, width: int = 24) -> str:
         """A 24-hour strip, one cell per 1440/width minutes: █ open, ▌ partly, · closed."""
@@ -431,8 +441,19 @@ def timeline(
         holiday = None
         if cal.is_holiday(day):
             holiday = names.get(day) or _country_name(cal, day, country_names) or ""
-        out.append(TimelineDay(day, tuple(spans), seconds, holiday))
+        out.append(TimelineDay(day, tuple(spans), seconds, holiday, _dst_notes(start, end, zone)))
     return out
+
+
+def _dst_notes(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[str, ...]:
+    """"clocks go back 1 h" on a day whose UTC offset changes (23 h and 25 h days)."""
+    before = start.astimezone(zone).utcoffset()
+    after = (end - timedelta(seconds=1)).astimezone(zone).utcoffset()
+    if before is None or after is None or before == after:
+        return ()
+    shift = after - before
+    way = "forward" if shift > timedelta(0) else "back"
+    return (f"clocks go {way} {_duration(int(abs(shift).total_seconds()))}",)
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
