@@ -187,7 +187,14 @@ def _did_you_mean(text: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(text.lower(), by_lower, n=3, cutoff=0.6)
     if not close:
         return ""
+    # Only the near-best: "Europe/Paris", not also "Europe/Warsaw" that merely scores 0.6.
+    best = _ratio(text, close[0])
+    close = [c for c in close if _ratio(text, c) >= best - 0.1]
     return f" (did you mean {' or '.join(by_lower[c] for c in close)}?)"
+
+
+def _ratio(text: str, candidate: str) -> float:
+    return difflib.SequenceMatcher(None, text.lower(), candidate).ratio()
 
 
 def _parse_day(day: str, text: str) -> tuple[list[tuple[int, int]], list[str]]:
