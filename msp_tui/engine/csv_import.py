@@ -577,9 +577,9 @@ class TicketRecord:
     body: str
     client: str
     contact: str
-    priority: PriorityCode
+    priority: PriorityCode | None  # None only on rows with errors (nothing is written then)
     status: str  # as exported; the service resolves it (exact name, then `status_hint`)
-    created: datetime
+    created: datetime | None
     closed: datetime | None
     assignee: str
 
@@ -596,6 +596,9 @@ class ParseOptions:
 
 @dataclass
 class ParseResult:
+    """Records for every row (rows with errors included, so the service can check their
+    references too and report everything at once) and the errors."""
+
     records: list[Record]
     errors: list[RowError]
 
@@ -658,9 +661,8 @@ def parse_rows(entity: str, table: CsvTable, mapping: Mapping[str, str | None],
     records: list[Record] = []
     for i, values in enumerate(table.rows):
         row = _Row(i + 2, dict(zip(table.headers, values, strict=True)), mapping, errors)
-        before = len(errors)
         record = parse(row, options)
-        if record is not None and len(errors) == before:
+        if record is not None:  # kept even with errors: the service checks its references
             records.append(record)
         if on_row is not None:
             on_row(i + 1)
@@ -756,8 +758,6 @@ def _ticket(row: _Row, options: ParseOptions) -> TicketRecord | None:
     closed = _instant(row, "closed", options, required=False)
     if created is not None and closed is not None and closed < created:
         row.error("closed", "the ticket closed before it was created")
-    if priority is None or created is None:
-        return None
     return TicketRecord(row.number, row.get("external_id"), subject, row.get("body"), client,
                         row.get("contact"), priority, status, created, closed,
                         row.get("assignee"))

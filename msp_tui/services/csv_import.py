@@ -555,6 +555,7 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
             res = plan.resolved[rec.row]
             status_id, category = res["status"]
             done = category in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+            assert rec.created is not None and rec.priority is not None  # validated
             ended = (rec.closed or rec.created) if done else None
             contact = contacts.get(res["contact_email"] or "")
             subject = f"{res['tag']} {rec.subject}" if res.get("tag") else rec.subject

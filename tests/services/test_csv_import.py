@@ -1,0 +1,347 @@
+"""CSV import against a real demo database: good files land, a bad row lands nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from msp_tui.services import csv_import as svc
+from msp_tui.services.csv_import import ImportFailed, ImportRequest
+from msp_tui.services.desk import Desk
+from msp_tui.services.tickets import ServiceError
+from msp_tui.store.models import (
+    Asset,
+    AuditEvent,
+    Client,
+    ClientDomain,
+    Contact,
+    CsatSurvey,
+    ImportBatch,
+    Notification,
+    OutboxMail,
+    SlaClock,
+    SlaProfile,
+    Status,
+    Technician,
+    Ticket,
+)
+from tests.conftest import FIXED_NOW
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "csv"
+ADMIN = "jamie.fox@demo-msp.example"
+TABLES = (Client, ClientDomain, Contact, Asset, Ticket, ImportBatch, SlaClock, AuditEvent)
+
+
+@pytest.fixture
+def admin(demo_desk: Desk) -> Desk:
+    demo_desk.me_email = ADMIN
+    demo_desk._me = None
+    return demo_desk
+
+
+def counts(desk: Desk) -> dict[str, int]:
+    with desk.db.session() as s:
+        return {t.__tablename__: s.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()  # type: ignore[attr-defined]
+                for t in TABLES}
+
+
+def req(entity: str, path: Path | str, preset: str = "custom", zone: str = "America/New_York",
+        **kw: object) -> ImportRequest:
+    return ImportRequest(entity=entity, path=str(path), preset=preset, zone=zone, **kw)  # type: ignore[arg-type]
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- good imports
+
+
+def test_connectwise_file_set_lands_in_one_go(admin: Desk) -> None:
+    """Companies, their contacts and configurations in one import: contacts and assets
+    find the clients the companies file adds in the same transaction."""
+    cw = DATA / "connectwise"
+    seen: list[tuple[int, int]] = []
+    result = svc.run_import(admin, [
+        req("contacts", cw / "contacts.csv", "connectwise"),
+        req("clients", cw / "companies.csv", "connectwise"),
+        req("assets", cw / "configurations.csv", "connectwise"),
+    ], progress=lambda done, total: seen.append((done, total)))
+    assert result.counts == {"clients": 3, "contacts": 4, "assets": 4}
+    assert seen[-1][0] == seen[-1][1] == 22
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen)
+    with admin.db.session() as s:
+        coho = s.exec(select(Client).where(Client.name == "Coho Winery")).one()
+        assert coho.billing_type == "time_and_materials" and coho.created_at == FIXED_NOW
+        domains = set(s.exec(select(ClientDomain.domain)).all())
+        assert {"blueyonder-air.example", "coho-winery.example", "woodgrove.example"} <= domains
+        amelia = s.exec(select(Contact).where(Contact.name == "Amelia Stone")).one()
+        assert amelia.email == "amelia.stone@blueyonder-air.example"  # lower-cased
+        laptop = s.exec(select(Asset).where(Asset.hostname == "BYA-LT-ASTONE")).one()
+        assert laptop.kind == "laptop" and laptop.user_upn == amelia.email  # name -> UPN
+        batches = s.exec(select(ImportBatch).order_by(ImportBatch.id)).all()  # type: ignore[arg-type]
+        assert [(b.entity, b.rows, b.preset) for b in batches] == [
+            ("clients", 3, "connectwise"), ("contacts", 4, "connectwise"),
+            ("assets", 4, "connectwise")]
+        assert all(b.actor == "Jamie Fox" for b in batches)
+        trail = s.exec(select(AuditEvent).where(AuditEvent.entity == "import_batch")).all()
+        assert len(trail) == 3 and "3 clients from companies.csv" in (trail[0].new_value or "")
+
+
+def test_halo_clients_map_vip_billing_and_profile(admin: Desk) -> None:
+    result = svc.run_import(admin, req("clients", DATA / "halo" / "clients.csv", "halo"))
+    assert result.counts == {"clients": 3}
+    assert result.summary().startswith("Imported 3 clients in ")
+    with admin.db.session() as s:
+        gold = s.exec(select(SlaProfile).where(SlaProfile.name == "Gold")).one()
+        gdi = s.exec(select(Client).where(Client.name == "Graphic Design Institute")).one()
+        assert (gdi.vip, gdi.billing_type, gdi.sla_profile_id) == (True, "fixed_monthly", gold.id)
+        hum = s.exec(select(Client).where(Client.name == "Humongous Insurance")).one()
+        assert (hum.vip, hum.billing_type) == (False, "hybrid")
+        trey = s.exec(select(Client).where(Client.name == "Trey Research")).one()
+        assert trey.sla_profile_id is None
+        assert s.exec(select(ClientDomain).where(ClientDomain.client_id == trey.id)).one() \
+            .domain == "treyresearch.example"
+
+
+def test_connectwise_tickets_keep_history_and_only_open_ones_get_clocks(admin: Desk) -> None:
+    before = counts(admin)
+    with admin.db.session() as s:
+        outbox = s.execute(sa.select(sa.func.count()).select_from(OutboxMail)).scalar_one()
+        surveys = s.execute(sa.select(sa.func.count()).select_from(CsatSurvey)).scalar_one()
+        notes = s.execute(sa.select(sa.func.count()).select_from(Notification)).scalar_one()
+        top = s.execute(sa.select(sa.func.max(Ticket.number))).scalar_one()
+    result = svc.run_import(admin, req("tickets", DATA / "connectwise" / "service_tickets.csv",
+                                       "connectwise"))
+    assert result.counts == {"tickets": 5}
+    with admin.db.session() as s:
+        rows = {t.subject: t for t in s.exec(select(Ticket).where(Ticket.number > top)).all()}
+        assert sorted(t.number for t in rows.values()) == list(range(top + 1, top + 6))
+        statuses = {st.id: st.key for st in s.exec(select(Status)).all()}
+        closed = rows["[ConnectWise #284101] Outlook keeps asking for password"]
+        assert statuses[closed.status_id] == "closed"
+        # 10/02/2026 9:12 AM in New York is 13:12 UTC (EDT)
+        assert closed.created_at.isoformat() == "2026-10-02T13:12:00+00:00"
+        assert closed.closed_at is not None and closed.closed_at.hour == 15
+        hannah = s.exec(select(Contact).where(Contact.name == "Hannah Cole")).one()
+        priya = s.exec(select(Technician).where(Technician.name == "Priya Shah")).one()
+        assert (closed.contact_id, closed.assignee_id, closed.priority) == (
+            hannah.id, priya.id, "P3")
+        switch = rows["[ConnectWise #284117] Core switch rebooting"]
+        assert statuses[switch.status_id] == "completed" and switch.priority == "P1"
+        laptop = rows["[ConnectWise #284140] New starter laptop"]
+        waiting = rows["[ConnectWise #284152] Printer offline in reception"]
+        assert statuses[waiting.status_id] == "waiting_on_customer"
+
+        def clocks(t: Ticket) -> list[SlaClock]:
+            return list(s.exec(select(SlaClock).where(SlaClock.ticket_id == t.id)).all())
+
+        assert clocks(closed) == [] and clocks(switch) == []  # history: nothing to measure
+        live = clocks(laptop)
+        assert {c.kind for c in live} == {"response", "resolution"}
+        assert all(c.started_at == FIXED_NOW for c in live)  # from the import, not 11/20
+        assert laptop.next_due_at is not None and laptop.next_due_at > FIXED_NOW
+        assert {c.state for c in clocks(waiting) if c.kind == "resolution"} == {"paused"}
+        # no mail, no survey, no notification for history
+        assert s.execute(sa.select(sa.func.count()).select_from(OutboxMail)).scalar_one() == outbox
+        assert s.execute(sa.select(sa.func.count()).select_from(CsatSurvey)).scalar_one() \
+            == surveys
+        assert s.execute(sa.select(sa.func.count()).select_from(Notification)).scalar_one() \
+            == notes
+        created = s.exec(select(AuditEvent).where(AuditEvent.entity == "ticket",
+                                                  AuditEvent.entity_id == closed.id)).all()
+        assert [a.field for a in created] == ["created"]
+        assert "imported from ConnectWise Manage #284101" in created[0].reason
+    after = counts(admin)
+    assert after["ticket"] == before["ticket"] + 5
+    assert after["import_batch"] == before["import_batch"] + 1
+
+
+def test_imported_tickets_are_searchable_by_external_number(admin: Desk) -> None:
+    from msp_tui.store.search import search_ticket_ids
+
+    svc.run_import(admin, req("tickets", DATA / "halo" / "tickets.csv", "halo",
+                              zone="Europe/London"))
+    with admin.db.session() as s:
+        ids = search_ticket_ids(s, "50240")
+        assert len(ids) == 1
+        ticket = s.get(Ticket, ids[0])
+        assert ticket is not None and ticket.subject.startswith("[Halo #50240] Scanner")
+        # 23/11/2026 13:10 in London (GMT) is 13:10 UTC: day first for Halo
+        assert ticket.created_at.isoformat() == "2026-11-23T13:10:00+00:00"
+
+
+def test_autotask_set_and_tickets_against_the_demo(admin: Desk) -> None:
+    at = DATA / "autotask"
+    result = svc.run_import(admin, [
+        req("clients", at / "accounts.csv", "autotask"),
+        req("contacts", at / "contacts.csv", "autotask"),
+        req("assets", at / "configuration_items.csv", "autotask"),
+        req("tickets", at / "tickets.csv", "autotask"),
+    ])
+    assert result.counts == {"clients": 2, "contacts": 2, "assets": 2, "tickets": 3}
+    with admin.db.session() as s:
+        pos = s.exec(select(Ticket).where(Ticket.subject.like("[Autotask #T20261121.0031]%"))  # type: ignore[attr-defined]
+                     ).one()
+        sam = s.exec(select(Technician).where(Technician.email == "sam.lee@demo-msp.example")
+                     ).one()
+        assert (pos.priority, pos.assignee_id) == ("P2", sam.id)
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_a_bad_row_imports_nothing_and_names_row_and_column(admin: Desk) -> None:
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("contacts", DATA / "edge" / "contacts_bad_row.csv",
+                                  "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 4, column 'Email': 'bob@' is not an email address"]
+    assert "nothing was imported" in str(caught.value)
+    assert counts(admin) == before
+
+
+def test_a_bad_row_among_good_files_rolls_back_every_file(admin: Desk, tmp_path: Path) -> None:
+    """Validation covers every file before anything is written."""
+    cw = DATA / "connectwise"
+    bad = write(tmp_path, "tickets.csv", (cw / "service_tickets.csv").read_text()
+                .replace("Priority 4 - Low", "Whenever"))
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, [req("clients", cw / "companies.csv", "connectwise"),
+                               req("tickets", bad, "connectwise")])
+    assert [(e.row, e.column) for e in caught.value.errors] == [(4, "Priority")]
+    assert "tickets.csv: 'Whenever' is not a priority" in caught.value.errors[0].message
+    assert counts(admin) == before
+
+
+def test_every_error_is_reported_not_just_the_first(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv",
+                 "Ticket #,Summary,Company,Contact,Priority,Status,Date Entered,Closed Date,"
+                 "Assigned To\n"
+                 "1,Ok,Contoso Legal,,P2,New,11/01/2026 9:00 AM,,\n"
+                 "2,,Nowhere Inc,,P9x,Limbo,13/45/2026,,Nobody Here\n"
+                 "1,Dup,Contoso Legal,zed@nowhere.example,Low,New,12/01/2026 9:00 AM,,\n"
+                 "3,Late,Contoso Legal,greg.owens@fabrikam.example,High,Closed,"
+                 "11/02/2026 9:00 AM,11/01/2026 9:00 AM,\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "connectwise"))
+    got = {(e.row, e.column) for e in caught.value.errors}
+    assert {(3, "Summary"), (3, "Priority"), (3, "Date Entered"), (3, "Company"),
+            (3, "Status"), (3, "Assigned To"), (4, "Ticket #"), (4, "Date Entered"),
+            (4, "Contact"), (5, "Closed Date"), (5, "Contact")} <= got
+    messages = [str(e) for e in caught.value.errors]
+    assert "row 4, column 'Ticket #': '1' is already on row 2" in messages
+    assert "row 4, column 'Date Entered': '12/01/2026 9:00 AM' is in the future" in messages
+    assert any("greg.owens@fabrikam.example' is a contact of Fabrikam Manufacturing"
+               in m for m in messages)
+
+
+def test_duplicate_emails_in_the_file_and_in_the_desk(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "contacts.csv",
+                 "First Name,Last Name,Company,Email,Phone\n"
+                 "Ann,One,Contoso Legal,ann@contoso-legal.example,1\n"
+                 "Ann,Two,Contoso Legal,ANN@contoso-legal.example,2\n"
+                 "Hannah,Cole,Contoso Legal,hannah.cole@contoso-legal.example,3\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("contacts", path, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 3, column 'Email': 'ann@contoso-legal.example' is already on row 2",
+        "row 4, column 'Email': a contact with email 'hannah.cole@contoso-legal.example' "
+        "already exists",
+    ]
+    assert counts(admin) == before
+
+
+def test_duplicate_clients_domains_and_unknown_profile(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "clients.csv",
+                 "Client Name,Website,SLA\n"
+                 "Contoso Legal,contoso-new.example,Gold\n"
+                 "New One,fabrikam.example,Diamond\n"
+                 "new one,newone.example,\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", path, "halo"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column 'Client Name': a client named 'Contoso Legal' already exists",
+        "row 3, column 'SLA': there is no SLA profile 'Diamond' "
+        "(known: gold, platinum, standard)",
+        "row 3, column 'Website': the domain fabrikam.example already belongs to another client",
+        "row 4, column 'Client Name': 'new one' is already on row 3",
+    ]
+
+
+def test_reimporting_the_same_tickets_is_refused(admin: Desk) -> None:
+    path = DATA / "halo" / "tickets.csv"
+    svc.run_import(admin, req("tickets", path, "halo", zone="Europe/London"))
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "halo", zone="Europe/London"))
+    assert str(caught.value.errors[0]) == (
+        "row 2, column 'Ticket ID': [Halo #50211] was imported before")
+
+
+def test_cp1252_and_semicolons_are_read(admin: Desk) -> None:
+    result = svc.run_import(admin, req("clients", DATA / "edge" /
+                                       "accounts_cp1252_semicolon.csv", "autotask"))
+    assert result.counts == {"clients": 2}
+    with admin.db.session() as s:
+        names = set(s.exec(select(Client.name)).all())
+    assert {"Café Olé S.à r.l.", "Müller & Söhne GmbH"} <= names
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty.csv: the file is empty"),
+    (b"Company Name,Website\n", "empty.csv: the file has a header but no rows"),
+    (b"\x81\x8d\x8f\x90\x9d,x\n1,2\n", "neither UTF-8 nor Windows-1252"),
+])
+def test_unreadable_files_say_why(admin: Desk, tmp_path: Path, content: bytes,
+                                  message: str) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", path, "connectwise"))
+    assert message in str(caught.value.errors[0])
+
+
+def test_missing_required_column_is_named_as_the_preset_names_it(admin: Desk,
+                                                                 tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "Website,Phone\nacme.example,1\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", path, "connectwise"))
+    assert str(caught.value.errors[0]) == (
+        "the file has no column for 'Company Name' (clients.name)")
+
+
+def test_custom_mapping_and_preview(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "odd.csv", "Org;Mail domain;Plan\nBrightside Ltd;brightside.example;"
+                                      "Time & Materials\nGlowline;glowline.example;Retainer\n")
+    request = req("clients", path, "custom",
+                  mapping={"name": "Org", "website": "Mail domain", "billing_type": "Plan"})
+    shown = svc.preview(admin, request)
+    assert shown.delimiter == ";" and shown.total_rows == 2 and shown.problems == []
+    assert shown.rows[1] == {"name": "Glowline", "website": "glowline.example",
+                             "billing_type": "Retainer"}
+    svc.run_import(admin, request)
+    with admin.db.session() as s:
+        glow = s.exec(select(Client).where(Client.name == "Glowline")).one()
+    assert glow.billing_type == "hybrid"
+
+
+def test_technicians_may_not_import(demo_desk: Desk) -> None:
+    with pytest.raises(ServiceError, match="only admins"):
+        svc.run_import(demo_desk, req("clients", DATA / "halo" / "clients.csv", "halo"))
+
+
+def test_error_report_csv(tmp_path: Path) -> None:
+    from msp_tui.engine.csv_import import RowError
+
+    out = svc.save_error_report([RowError(7, "Email", "'bob@' is not an email address")],
+                                str(tmp_path / "errors.csv"))
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [
+        "Row,Column,Problem", "7,Email,'bob@' is not an email address"]
