@@ -26,6 +26,8 @@ from msp_tui.services.dashboard import (
     WINDOWS,
     Rate,
     TeamDashboard,
+    csat_cell,
+    csat_text,
     format_percent,
     format_seconds,
     goal_word,
@@ -82,6 +84,7 @@ class DashboardScreen(Screen[None]):
     AUTO_FOCUS = "#next"
     DEFAULT_CSS = """
     DashboardScreen #alarm { height: 1; padding: 0 1; }
+    DashboardScreen #csat { height: 1; padding: 0 1; color: $text-muted; }
     DashboardScreen #top { height: 7; }
     DashboardScreen #badges { width: 24; padding: 0 1; }
     DashboardScreen #rates { width: 74; padding: 0 1; }
@@ -119,6 +122,7 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alarm")
+        yield Static(id="csat")
         with Horizontal(id="top"):
             yield Static(id="badges")
             yield Static(id="rates")
@@ -166,6 +170,7 @@ class DashboardScreen(Screen[None]):
         self.seq = view.seq
         self.sub_title = f"days in {view.zone}"
         self.query_one("#alarm", Static).update(alarm_text(view.windows))
+        self.query_one("#csat", Static).update(csat_text(view.csat))
         self.query_one("#badges", Static).update(badges_text(view.badges))
         self.query_one("#rates", Static).update(rates_text(view.windows))
         self._show_trend(view)
@@ -221,7 +226,7 @@ class DashboardScreen(Screen[None]):
         table = self.query_one("#breakdown", DataTable)
         table.clear(columns=True)
         table.add_columns(GROUP_TITLES[self.group].capitalize(), "Compliance", "", "Breach",
-                          "Met", "Breached", "Median 1st resp")
+                          "Met", "Breached", "Median 1st resp", "CSAT (n)")
         for row in self.view.breakdowns[self.group]:
             r = row.windows[self.window]
             table.add_row(
@@ -232,6 +237,7 @@ class DashboardScreen(Screen[None]):
                 str(r.met),
                 str(r.breached),
                 format_seconds(r.median_first_response),
+                csat_cell(row.csat, self.window),
                 key=row.key,
             )
 

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from msp_tui.engine.badges import badge_for, format_countdown
 from msp_tui.screens.dashboard import alarm_text, badges_text, rates_text
-from msp_tui.services.dashboard import MyDashboard, format_seconds, my_dashboard
+from msp_tui.services.dashboard import MyDashboard, csat_text, format_seconds, my_dashboard
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.widgets.sla_badge import badge_text
@@ -38,6 +38,7 @@ class MyDashboardScreen(Screen[None]):
     AUTO_FOCUS = "#queue"
     DEFAULT_CSS = """
     MyDashboardScreen #alarm { height: 1; padding: 0 1; }
+    MyDashboardScreen #csat { height: 1; padding: 0 1; color: $text-muted; }
     MyDashboardScreen #top { height: 6; }
     MyDashboardScreen #badges { width: 24; padding: 0 1; }
     MyDashboardScreen #rates { width: 58; padding: 0 1; }
@@ -70,6 +71,7 @@ class MyDashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="alarm")
+        yield Static(id="csat")
         with Horizontal(id="top"):
             yield Static(id="badges")
             yield Static(id="rates")
@@ -117,6 +119,7 @@ class MyDashboardScreen(Screen[None]):
         self.seq = view.seq
         self.sub_title = f"{view.me} · days in {view.zone}"
         self.query_one("#alarm", Static).update(alarm_text(view.windows))
+        self.query_one("#csat", Static).update(csat_text(view.csat))
         self.query_one("#badges", Static).update(badges_text(view.badges))
         rates = Text("My SLA compliance\n", style="bold")
         rates.append_text(rates_text(view.windows, medians=False))

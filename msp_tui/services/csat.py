@@ -2,7 +2,9 @@
 
 Closing (by hand, by a cascade, by auto-close) only records a pending survey row, so the
 close never waits on mail and a survey exists exactly once per ticket (unique ticket_id);
-the sender job turns pending rows into outbox mail when outbound mail is configured.
+the sender job turns pending rows into outbox mail when outbound mail is configured
+(`services/csat_mail.py`, which also records answers; this module stays import-light
+because the ticket services call it).
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from msp_tui.store.models import Client, Contact, CsatSurvey, Ticket
+
+
+class SurveyState(StrEnum):
+    PENDING = "pending"  # queued on close, not yet mailed
+    SENT = "sent"  # in the outbox (delivery is the outbox's business)
+    ANSWERED = "answered"
+    SKIPPED = "skipped"  # nobody to mail any more
 
 _SUSPENDED = "msp_tui.csat.suspended"  # a `Session.info` key
 
@@ -65,3 +75,4 @@ def queue_survey(s: Session, ticket: Ticket, *, at: datetime) -> CsatSurvey | No
     )
     s.add(survey)
     return survey
+

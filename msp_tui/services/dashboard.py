@@ -19,6 +19,7 @@ from sqlmodel import Session
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store import kpi_queries as kq
+from msp_tui.store.csat_queries import CsatCount, CsatResults, csat_results
 from msp_tui.store.db import read_change_seq
 from msp_tui.store.kpi_queries import EscalationRow
 from msp_tui.store.models import BusinessCalendarRow
@@ -63,6 +64,7 @@ class Rate:
 class BreakdownRow:
     key: str
     windows: tuple[Rate, ...]  # WINDOWS order
+    csat: tuple[CsatCount, ...] = ()  # WINDOWS order; empty for no answers
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class TeamDashboard:
     breakdowns: Mapping[str, tuple[BreakdownRow, ...]]  # kq.GROUPS -> rows
     trend: tuple[TrendDay, ...]  # oldest first, today last
     seq: int  # the change sequence this view was read at
+    csat: tuple[CsatCount, ...] = ()  # satisfaction answers per window, WINDOWS order
 
     @property
     def alarm_windows(self) -> tuple[Rate, ...]:
@@ -113,6 +116,7 @@ class MyDashboard:
     resolution: tuple[Resolution, ...]
     escalations: tuple[EscalationRow, ...]
     seq: int
+    csat: tuple[CsatCount, ...] = ()  # my tickets' satisfaction answers, WINDOWS order
 
     @property
     def alarm_windows(self) -> tuple[Rate, ...]:
@@ -195,25 +199,28 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
         with desk.db.session() as s:
             return kq.median_first_response(s, days, WINDOW_DAYS)
 
-    def live() -> tuple[dict[str, int], list[TicketRow]]:
+    def live() -> tuple[dict[str, int], list[TicketRow], CsatResults]:
         with desk.db.session() as s:
-            return kq.badge_counts(s, now), kq.next_to_breach(s, now, NEXT_TO_BREACH)
+            return (kq.badge_counts(s, now), kq.next_to_breach(s, now, NEXT_TO_BREACH),
+                    csat_results(s, window_starts(days)))
 
     url = desk.db.engine.url
     if desk.db.is_sqlite and url.database in (None, "", ":memory:"):
         # Each thread would get its own empty in-memory database: read one after another.
-        summary, medians, (badges, nearest) = outcomes(), medians_read(), live()
+        summary, medians, (badges, nearest, csat) = outcomes(), medians_read(), live()
     else:
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="dashboard") as pool:
             futures = [pool.submit(f) for f in (outcomes, medians_read, live)]
-            summary, medians, (badges, nearest) = (f.result() for f in futures)
+            summary, medians, (badges, nearest, csat) = (f.result() for f in futures)
     breakdowns: dict[str, tuple[BreakdownRow, ...]] = {}
     for group in kq.GROUPS:
         counted = {c.key: c for c in summary.groups[group]}
         mids = {k: v for (g, k), v in medians.items() if g == group}
-        keys = sorted(set(counted) | set(mids))
+        rated = csat.groups.get(group, {})
+        keys = sorted(set(counted) | set(mids) | set(rated))
         breakdowns[group] = tuple(
-            BreakdownRow(k, _rates(counted.get(k), mids.get(k, ()))) for k in keys
+            BreakdownRow(k, _rates(counted.get(k), mids.get(k, ())), rated.get(k, ()))
+            for k in keys
         )
     local = _zone(zone) or ZoneInfo("UTC")
     return TeamDashboard(
@@ -222,6 +229,7 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
         badges=tuple(badges.items()),
         next_to_breach=tuple(nearest),
         windows=_rates(summary.overall, medians.get(("", ""), ())),
+        csat=csat.overall,
         breakdowns=breakdowns,
         trend=tuple(
             TrendDay(start.astimezone(local).date(), met, breached)
@@ -247,6 +255,7 @@ def my_dashboard(desk: Desk) -> MyDashboard:
         resolution = kq.average_resolution(s, starts, me.id)
         escalations = kq.open_escalations(s, me.id)
         badges = kq.badge_counts(s, now, assignee_id=me.id)
+        csat = csat_results(s, starts, technician_id=me.id)
     return MyDashboard(
         now=now,
         zone=zone,
@@ -255,6 +264,7 @@ def my_dashboard(desk: Desk) -> MyDashboard:
         queue=tuple(queue),
         badges=tuple(badges.items()),
         windows=_rates(summary.overall),
+        csat=csat.overall,
         resolution=tuple(
             Resolution(w, avg, n) for w, (avg, n) in zip(WINDOWS, resolution, strict=True)
         ),
@@ -294,3 +304,25 @@ def format_seconds(seconds: float | None) -> str:
     if hours:
         return f"{hours}h{minutes:02d}m"
     return f"{minutes}m"
+
+
+def csat_text(counts: Sequence[CsatCount]) -> str:
+    """One line: average rating and answers per window, and the share satisfied (4-5)
+    over the widest window; "no answers yet" when nobody rated anything."""
+    if not counts or not any(c.answers for c in counts):
+        return "CSAT: no survey answers in the last 30 days"
+    parts = [
+        f"{w} {c.average:.1f} ({c.answers})" if c.average is not None else f"{w} —"
+        for w, c in zip(WINDOWS, counts, strict=True)
+    ]
+    widest = counts[-1]
+    satisfied = format_percent(widest.satisfied)
+    return f"CSAT (1–5): {' · '.join(parts)} — {satisfied} satisfied (4–5) over 30 days"
+
+
+def csat_cell(counts: Sequence[CsatCount], window: int) -> str:
+    """A breakdown cell: "4.5 (12)" or "—"."""
+    if not counts or counts[window].average is None:
+        return "—"
+    c = counts[window]
+    return f"{c.average:.1f} ({c.answers})"

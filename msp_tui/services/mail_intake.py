@@ -29,12 +29,13 @@ from msp_tui.engine.vocabulary import (
     PriorityCode,
     WellKnownStatus,
 )
-from msp_tui.services import tickets
+from msp_tui.services import csat_mail, tickets
 from msp_tui.services.tickets import Actor
 from msp_tui.store import mail_queries as q
 from msp_tui.store.db import bump_change_seq
 from msp_tui.store.models import (
     Attachment,
+    CsatSurvey,
     MailReceipt,
     Message,
     Notification,
@@ -172,6 +173,11 @@ class _Taken:
 
 def _take(s: Session, mail: ParsedMail, *, at: datetime, settings: IntakeSettings) -> _Taken:
     sender = q.match_sender(s, mail.from_email, intake.domain_candidates(mail.from_email))
+    survey = csat_mail.survey_for_answer(
+        s, mail.subject, mail.from_email, sender.client_id if sender else None
+    )
+    if survey is not None:  # before threading: an answer must not reopen the closed ticket
+        return _survey_answer(s, mail, survey, sender, at=at)
     target = _thread_target(s, mail, sender, settings)
     if target is not None:
         status = s.get(Status, target.status_id)
@@ -245,6 +251,40 @@ def _reply(
         detail += f" ({verb})"
     if sender is not None and sender.terminated:
         _flag_social_engineering(s, ticket, mail, at=at)
+    return _Taken(MailOutcome.REPLY, detail, ticket.id, message.id)  # type: ignore[arg-type]
+
+
+def _survey_answer(
+    s: Session,
+    mail: ParsedMail,
+    survey: CsatSurvey,
+    sender: q.SenderMatch | None,
+    *,
+    at: datetime,
+) -> _Taken:
+    """A satisfaction survey answer: the rating on the survey, the words in the thread as
+    the customer's message; the ticket keeps its status and no clock moves."""
+    ticket = s.get(Ticket, survey.ticket_id)
+    assert ticket is not None
+    body = intake.body_for_ticket(mail, is_reply=True)
+    answer = csat_mail.record_answer(s, survey, body, at=at, sender=mail.from_email)
+    message = tickets.add_message(
+        s,
+        ticket,
+        at=at,
+        direction=Direction.CUSTOMER,
+        body=body.strip() or "(empty survey answer)",
+        actor=INTAKE,
+        channel=Channel.EMAIL,
+        author_contact_id=sender.contact_id if sender else None,
+        author_name=mail.from_name or mail.from_email,
+        author_email=mail.from_email,
+        message_id=mail.message_id,
+        in_reply_to=mail.in_reply_to,
+    )
+    s.flush()
+    rating = f"rating {answer.rating}" if answer.rating is not None else "no rating found"
+    detail = f"survey answer on #{ticket.number} ({rating})"
     return _Taken(MailOutcome.REPLY, detail, ticket.id, message.id)  # type: ignore[arg-type]
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from msp_tui.engine.clock import FixedClock
 from msp_tui.services.dashboard import (
+    csat_cell,
+    csat_text,
     format_percent,
     format_seconds,
     goal_word,
@@ -101,3 +103,40 @@ def test_formatting_reads_without_colour() -> None:
     assert [format_seconds(s) for s in (1200, 7800, 351900, None)] == [
         "20m", "2h10m", "4d01h", "–"
     ]
+
+
+def _csat(counts: object) -> list[tuple[int, float | None, int]]:
+    return [(c.answers, None if c.average is None else round(c.average, 2), c.positive)
+            for c in counts]  # type: ignore[attr-defined]
+
+
+def test_satisfaction_numbers(kpi_desk: Desk) -> None:
+    """Worked out from the fixture's answers: today T1 (4); 7 days + T12 (5); 30 days + T7
+    (2); T4's answer fell an hour before the 30 days (EDT) and T8 was never answered."""
+    view = team_dashboard(kpi_desk)
+    assert _csat(view.csat) == [(1, 4.0, 1), (2, 4.5, 2), (3, 3.67, 2)]
+    assert view.csat[-1].satisfied == pytest.approx(2 / 3)
+    by = {g: {r.key: _csat(r.csat) for r in rows if r.csat}
+          for g, rows in view.breakdowns.items()}
+    none = (0, None, 0)
+    assert by["client"] == {"Acme": [(1, 4.0, 1), (1, 4.0, 1), (2, 3.0, 1)],
+                            "Birch": [none, (1, 5.0, 1), (1, 5.0, 1)]}
+    assert by["technician"] == {"Ann": [(1, 4.0, 1), (2, 4.5, 2), (2, 4.5, 2)],
+                                "Bob": [none, none, (1, 2.0, 0)]}
+    assert by["priority"] == {"P1": [(1, 4.0, 1), (1, 4.0, 1), (1, 4.0, 1)],
+                              "P3": [none, none, (1, 2.0, 0)],
+                              "P4": [none, (1, 5.0, 1), (1, 5.0, 1)]}
+    assert csat_text(view.csat) == (
+        "CSAT (1–5): Today 4.0 (1) · 7 days 4.5 (2) · 30 days 3.7 (3) — 66.7 % satisfied "
+        "(4–5) over 30 days")
+    assert csat_cell(view.breakdowns["client"][0].csat, 2) == "3.0 (2)"
+    assert csat_cell((), 0) == "—"
+
+
+def test_my_satisfaction(kpi_desk: Desk) -> None:
+    assert _csat(my_dashboard(kpi_desk).csat) == [(1, 4.0, 1), (2, 4.5, 2), (2, 4.5, 2)]
+    kpi_desk.me_email = BOB
+    kpi_desk._me = None
+    # Bob's days are Berlin days: his 30 days start 25 Oct 23:00 UTC, so T4's answer
+    # (26 Oct 03:00 UTC), outside the New York window, counts for him: (2 + 1) / 2.
+    assert _csat(my_dashboard(kpi_desk).csat) == [(0, None, 0), (0, None, 0), (2, 1.5, 0)]

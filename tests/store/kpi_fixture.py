@@ -21,6 +21,11 @@ and Bob. "m"/"b" = met/breached instance, with the New York instant it ended.
  T11 A Ann P1 escalated resp m 24 Nov 07:00 (created 06:50); res running -> On Track
  T12 B Ann P4 closed    no clocks; created 19 Nov 09:00, resolved 19 Nov 12:00
 
+Satisfaction answers (technician = the survey's, i.e. the assignee at close):
+ T1  Ann rating 4 answered 24 Nov 10:15 (today)        T12 Ann rating 5 answered 20 Nov 09:00
+ T7  Bob rating 2 answered 27 Oct 12:00 (30 days only) T8  Bob sent, never answered
+ T4  Bob rating 1 answered 25 Oct 23:00 EDT = 26 Oct 03:00 UTC: just before the 30 days
+
 Notifications: unread warning to Ann on T3 (counts), unread info on T5, read error on
 T10, unread error on T1 (resolved), unread warning to Bob on T2 (none count for Ann but T3).
 """
@@ -36,6 +41,7 @@ from msp_tui.store.db import Database
 from msp_tui.store.models import (
     BusinessCalendarRow,
     Client,
+    CsatSurvey,
     Notification,
     SlaClock,
     Status,
@@ -156,6 +162,21 @@ def build(db: Database) -> dict[str, int]:
               at_risk=ny(11, 24, 13))
 
         ticket("T12", b, ann, "P4", "closed", ny(11, 19, 9), resolved_at=ny(11, 19, 12))
+
+        for name, tech, rating, answered in (
+            ("T1", ann, 4, ny(11, 24, 10, 15)),
+            ("T12", ann, 5, ny(11, 20, 9)),
+            ("T7", bob, 2, ny(10, 27, 12)),
+            ("T8", bob, None, None),
+            ("T4", bob, 1, ny(10, 25, 23)),
+        ):
+            row = s.get(Ticket, ids[name])
+            assert row is not None
+            s.add(CsatSurvey(ticket_id=row.id, client_id=row.client_id, technician_id=tech.id,
+                             recipient="someone@client.example", token=f"tok{name.lower()}",
+                             state="answered" if rating else "sent", rating=rating,
+                             created_at=ny(10, 20, 9), sent_at=ny(10, 20, 9),
+                             answered_at=answered))
 
         for recipient, level, name, read in (
             (ann, "warning", "T3", None),
