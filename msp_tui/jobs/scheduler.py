@@ -1,5 +1,5 @@
 """Background jobs (APScheduler 3): the SLA tick, escalations, auto-close, the mailbox poll,
-the outbox sender, satisfaction surveys and the morning SLA digest.
+the outbox sender (which also mails satisfaction surveys) and the morning SLA digest.
 
 Every console and the headless worker run the same scheduler; the jobs themselves take
 a database lease, so however many processes run, one of them does the work and a dead
@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from msp_tui.config import SchedulerConfig
 from msp_tui.engine.clock import Clock
-from msp_tui.services import csat_mail, escalation, reports
+from msp_tui.services import escalation, reports
 from msp_tui.services.auto_close import close_resolved
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.tick import tick
@@ -57,7 +57,6 @@ def _job(what: str, run: Callable[[], T], report: Callable[[T], str | None]) -> 
 
 OUTBOX_SECONDS = 15  # how often queued mail is looked at; each row waits for its own backoff
 AUTO_CLOSE_SECONDS = 300  # resolved tickets close within this long after their grace period
-CSAT_SECONDS = 60  # surveys of tickets closed since are queued for mail within this long
 
 
 def add_jobs(
@@ -137,15 +136,6 @@ def _add_mail_jobs(
         )
         scheduler.add_job(outbox_send, "interval", seconds=OUTBOX_SECONDS, id="outbox_send",
                           max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
-        outbound = mail.outbound
-        lease_ttl = timedelta(seconds=mail.config.scheduler.lease_seconds)
-        csat_send = _job(
-            "CSAT surveys",
-            lambda: csat_mail.send_pending(db, clock, outbound, owner=owner, lease_ttl=lease_ttl),
-            lambda queued: f"queued {queued} satisfaction surveys" if queued else None,
-        )
-        scheduler.add_job(csat_send, "interval", seconds=CSAT_SECONDS, id="csat_send",
-                          max_instances=1, coalesce=True)
         if mail.config.reports.digest_recipients:
             _add_digest_job(scheduler, db, clock, owner, mail)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from msp_tui import passwords
 from msp_tui.config import Config
 from msp_tui.engine.clock import Clock
-from msp_tui.services import mail_poll, outbox
+from msp_tui.services import csat_mail, mail_poll, outbox
 from msp_tui.services.mail_intake import IntakeSettings
 from msp_tui.services.mail_poll import MailboxSettings, PollResult
 from msp_tui.services.outbox import OutboundSettings, SendResult, SmtpTransport
@@ -58,6 +58,10 @@ class MailSetup:
         smtp = self.config.smtp
         password = password_for("smtp", smtp.user, smtp.host) if smtp.user else None
         transport = SmtpTransport.from_config(smtp, password=password)
+        # Surveys of tickets closed since the last pass join the outbox first, so they go
+        # out with this pass (the survey rows were written by the closing transaction).
+        csat_mail.send_pending(db, clock, self.outbound, owner=owner,
+                               lease_ttl=self._lease_ttl())
         return outbox.send_due(db, clock, transport, owner=owner, settings=self.outbound,
                                lease_ttl=self._lease_ttl())
 
