@@ -1,0 +1,231 @@
+"""The clients settings screen: marks and the bulk SLA update, the editor, its refusals."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TabbedContent
+
+from msp_tui.screens.settings.clients import (
+    MARK,
+    BulkProfileDialog,
+    ClientEditorScreen,
+    ClientsScreen,
+    RecordDialog,
+)
+from msp_tui.services.desk import Desk
+from msp_tui.store.models import AuditEvent, Client, Contact, SlaProfile, Status, Ticket
+from tests.console_app import TERMINAL_SIZE, make_app
+
+ADMIN = "jamie.fox@demo-msp.example"
+
+
+def _as_admin(desk: Desk) -> Desk:
+    desk.me_email = ADMIN
+    desk._me = None
+    return desk
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_clients(pilot) -> ClientsScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("C")
+    await settle(pilot)
+    await pilot.press("l")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ClientsScreen)
+    return screen
+
+
+def _column(table: DataTable, index: int) -> list[str]:  # type: ignore[type-arg]
+    return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
+
+
+async def test_bulk_sla_update_marks_previews_and_applies(demo_desk: Desk) -> None:
+    _as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_clients(pilot)
+        table = screen.query_one("#clients", DataTable)
+        names = _column(table, 1)
+        assert names[:2] == ["Adatum Finance", "Alpine Bakery"]
+        await pilot.press("space", "space", "down", "space")  # Adatum, Alpine, (skip), Contoso
+        assert _column(table, 0)[:4] == [MARK, MARK, "", MARK]
+        marked = {names[0], names[1], names[3]}
+        await pilot.press("B")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BulkProfileDialog)
+        with demo_desk.db.session() as s:
+            standard = s.exec(select(SlaProfile.id).where(SlaProfile.name == "Standard")).one()
+        dialog.query_one("#bulk_profile", Select).value = str(standard)
+        await pilot.click("#bulk_reapply")
+        await pilot.pause()
+        assert dialog.query_one("#bulk_reapply", Checkbox).value
+        assert dialog.query_one("#apply", Button).disabled
+        await pilot.click("#preview")
+        await settle(pilot)
+        preview = str(dialog.query_one("#bulk_preview", Static).render())
+        assert preview.startswith("3 clients to Standard: 2 change profile, 1 already on it")
+        assert "re-applied to Standard" in preview and "due instant" in preview
+        assert not dialog.query_one("#apply", Button).disabled
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert app.screen is screen
+        assert _column(table, 0)[:4] == ["", "", "", ""]  # marks cleared after applying
+        profiles = dict(zip(_column(table, 1), _column(table, 2), strict=True))
+        assert {profiles[n] for n in marked} == {"Standard"}
+        assert profiles["Blue Yonder Consulting"] == "No SLA"
+    with demo_desk.db.session() as s:
+        clients = s.exec(select(Client).where(Client.name.in_(marked))).all()  # type: ignore[attr-defined]
+        assert {c.sla_profile_id for c in clients} == {standard}
+        on_standard = s.exec(
+            select(Ticket.sla_profile_id).join(Status, Status.id == Ticket.status_id)  # type: ignore[arg-type]
+            .where(Ticket.client_id.in_([c.id for c in clients]),  # type: ignore[union-attr]
+                   Status.category == "open", Ticket.sla_profile_id.is_not(None))  # type: ignore[union-attr]
+        ).all()
+        assert on_standard and set(on_standard) == {standard}  # re-applied
+        assert len(s.exec(select(AuditEvent).where(
+            AuditEvent.entity == "client", AuditEvent.field == "sla_profile")).all()) == 2
+
+
+async def test_editing_a_contact_with_a_duplicate_email_is_refused(demo_desk: Desk) -> None:
+    _as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_clients(pilot)
+        table = screen.query_one("#clients", DataTable)
+        table.move_cursor(row=_column(table, 1).index("Alpine Bakery"))
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, ClientEditorScreen)
+        editor.query_one("#tabs", TabbedContent).active = "tab-contacts"
+        await pilot.pause()
+        editor.query_one("#contacts", DataTable).focus()
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RecordDialog)
+        email = dialog.query_one("#email", Input)
+        assert email.value == "tom.becker@alpine-bakery.example"
+        email.value = "Hannah.Cole@contoso-legal.example"
+        email.focus()
+        await pilot.press("enter")  # enter in a field saves, like the OK button
+        await pilot.pause()
+        assert app.screen is dialog  # kept open with what was typed
+        assert dialog.query_one("#email", Input).value == "Hannah.Cole@contoso-legal.example"
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert errors == [
+            "hannah.cole@contoso-legal.example is already the email of Hannah Cole "
+            "(Contoso Legal)"
+        ]
+        email.value = "tom@alpine-bakery.example"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is editor
+        assert "tom@alpine-bakery.example" in _column(editor.query_one("#contacts", DataTable), 1)
+    with demo_desk.db.session() as s:
+        tom = s.exec(select(Contact).where(Contact.name == "Tom Becker")).one()
+        assert tom.email == "tom@alpine-bakery.example"
+
+
+async def test_new_client_then_a_domain_and_an_invalid_save(demo_desk: Desk) -> None:
+    _as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await open_clients(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, ClientEditorScreen)
+        editor.query_one("#name", Input).value = "Coho Winery"
+        editor.query_one("#rate", Input).value = "abc"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert editor.client_id is None
+        assert editor.query_one("#rate", Input).value == "abc"  # the form keeps it
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert errors == ["hourly rate 'abc' is not an amount like 150 or 149.50"]
+        editor.query_one("#rate", Input).value = "120"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert editor.client_id is not None
+        editor.query_one("#tabs", TabbedContent).active = "tab-domains"
+        await pilot.pause()
+        box = editor.query_one("#new_domain", Input)
+        box.focus()
+        box.value = "coho-winery.example"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _column(editor.query_one("#domains", DataTable), 0) == ["coho-winery.example"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientsScreen)
+        assert "Coho Winery" in _column(app.screen.query_one("#clients", DataTable), 1)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_clients_list_snapshot_with_marks(demo_desk: Desk, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _as_admin(demo_desk)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_clients(pilot)
+        await pilot.press("space", "down", "space", "space")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)
+
+
+def _editor_snapshot(tab: str):  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        screen = await open_clients(pilot)
+        table = screen.query_one("#clients", DataTable)
+        table.move_cursor(row=_column(table, 1).index("Northwind Health"))
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
+        await settle(pilot)
+        if tab == "tab-contacts":
+            pilot.app.screen.query_one("#contacts", DataTable).focus()
+        await settle(pilot)
+
+    return run_before
+
+
+def test_client_editor_details_snapshot(demo_desk: Desk, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _as_admin(demo_desk)
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE,
+                        run_before=_editor_snapshot("tab-details"))
+
+
+def test_client_editor_contacts_snapshot(demo_desk: Desk, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _as_admin(demo_desk)
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE,
+                        run_before=_editor_snapshot("tab-contacts"))
+
+
+def test_bulk_dialog_with_preview_snapshot(demo_desk: Desk, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _as_admin(demo_desk)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_clients(pilot)
+        await pilot.press("space", "space", "space")
+        await pilot.press("B")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        with demo_desk.db.session() as s:
+            gold = s.exec(select(SlaProfile.id).where(SlaProfile.name == "Gold")).one()
+        dialog.query_one("#bulk_profile", Select).value = str(gold)
+        await pilot.click("#bulk_reapply")
+        await pilot.click("#preview")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)
