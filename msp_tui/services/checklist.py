@@ -207,8 +207,8 @@ def _groups(s: Session) -> CheckItem:
 
 # ---------------------------------------------------------------- mail (stored state)
 
-_MAIL_FIX = "[mailbox] in config.toml; `msp-tui mailbox set-password`"
-_SMTP_FIX = "[smtp] in config.toml; `msp-tui mailbox set-password --smtp`"
+_MAIL_FIX = "[mailbox] in config.toml, then msp-tui mailbox set-password"
+_SMTP_FIX = "[smtp] in config.toml, then msp-tui mailbox set-password --smtp"
 
 
 def _mailbox(s: Session, now: datetime, config: Config | None) -> CheckItem:
