@@ -1,0 +1,185 @@
+"""Settings › Import from CSV: the form, the error table, the progress bar, the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import DataTable, Input, ProgressBar, Select, Static
+
+from msp_tui.app import MspApp
+from msp_tui.screens.settings.csv_import import ImportScreen
+from msp_tui.services import csv_import as svc
+from msp_tui.services.desk import Desk
+from msp_tui.store.models import Client, Contact, ImportBatch
+from tests.console_app import TERMINAL_SIZE, make_app
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "csv"
+ADMIN = "jamie.fox@demo-msp.example"
+
+
+@pytest.fixture
+def admin(demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
+    demo_desk.me_email = ADMIN
+    demo_desk._me = None
+    ticks = iter([100.0, 100.8])  # the import "takes" 0.8 s: snapshots stay stable
+    monkeypatch.setattr(svc, "_timer", lambda: next(ticks))
+    return demo_desk
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_import(pilot) -> ImportScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("C")
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ImportScreen)
+    return screen
+
+
+async def fill(pilot, entity: str, preset: str, path: Path | str,
+               zone: str = "America/New_York"
+               ) -> ImportScreen:  # type: ignore[no-untyped-def]
+    screen = await open_import(pilot)
+    screen.query_one("#entity", Select).value = entity
+    screen.query_one("#preset", Select).value = preset
+    await pilot.pause()
+    screen.query_one("#path", Input).value = str(path)
+    screen.query_one("#zone", Input).value = zone
+    await pilot.press("f2")
+    await settle(pilot)
+    return screen
+
+
+def count(desk: Desk, table: type) -> int:
+    with desk.db.session() as s:
+        return int(s.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def cells(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_import_with_a_bad_row(admin: Desk) -> None:
+    """Nothing imported, and the error table names the row and the column."""
+    contacts, batches = count(admin, Contact), count(admin, ImportBatch)
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "contacts", "connectwise",
+                            DATA / "edge" / "contacts_bad_row.csv")
+        preview = screen.query_one("#preview", DataTable)
+        assert [str(c.label) for c in preview.columns.values()] == [
+            "Field", "Row 2", "Row 3", "Row 4", "Row 5"]
+        assert ["Email", "mia.lopez@c…", "noah.reed@c…", "bob@", "zara.khan@f…"] in \
+            cells(preview)
+        assert screen.query_one("#map-email", Select).value == "Email"
+        await pilot.press("f5")
+        await settle(pilot)
+        errors = screen.query_one("#errors", DataTable)
+        assert errors.display
+        assert cells(errors) == [["4", "Email", "'bob@' is not an email address"]]
+        result = str(screen.query_one("#result", Static).render())
+        assert "Nothing was imported: 1 problem" in result
+        await pilot.press("f6")
+        await settle(pilot)
+    assert (count(admin, Contact), count(admin, ImportBatch)) == (contacts, batches)
+    report = DATA / "edge" / "contacts_bad_row.errors.csv"
+    try:
+        assert "4,Email,'bob@' is not an email address" in report.read_text("utf-8-sig")
+    finally:
+        report.unlink(missing_ok=True)
+
+
+async def test_good_import_fills_the_progress_bar(admin: Desk) -> None:
+    clients = count(admin, Client)
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "clients", "halo", DATA / "halo" / "clients.csv")
+        assert screen.query_one("#map-vip", Select).value == "Is VIP"  # fuzzy
+        await pilot.press("f5")
+        await settle(pilot)
+        bar = screen.query_one("#progress", ProgressBar)
+        assert bar.percentage == 1.0
+        assert "Imported 3 clients in 0.8 s" in str(screen.query_one("#result", Static).render())
+    assert count(admin, Client) == clients + 3
+
+
+async def test_remapping_a_field_by_hand(admin: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("Org,Home page\nBrightside Ltd,brightside.example\n")
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "clients", "custom", path)
+        assert screen.query_one("#map-name", Select).value is Select.NULL
+        status = str(screen.query_one("#status").render())
+        assert "no column for 'Name' (clients.name)" in status
+        screen.query_one("#map-name", Select).value = "Org"
+        await settle(pilot)
+        assert cells(screen.query_one("#preview", DataTable))[0] == ["Name", "Brightside …"]
+        await pilot.press("f5")
+        await settle(pilot)
+    with admin.db.session() as s:
+        assert s.execute(sa.select(Client.id).where(Client.name == "Brightside Ltd")).first()
+
+
+async def test_technicians_never_reach_the_screen(demo_desk: Desk) -> None:
+    app: MspApp = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _snap_app(admin: Desk, monkeypatch: pytest.MonkeyPatch) -> MspApp:
+    """Paths relative to the repository, so the snapshot does not show the checkout."""
+    monkeypatch.chdir(REPO)
+    return make_app(admin)
+
+
+def test_snapshot_form(admin: Desk, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await fill(pilot, "tickets", "connectwise",
+                   "tests/data/csv/connectwise/service_tickets.csv")
+
+    assert snap_compare(_snap_app(admin, monkeypatch), terminal_size=TERMINAL_SIZE,
+                        run_before=run_before)
+
+
+def test_snapshot_error_report(admin: Desk, snap_compare,
+                               monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await fill(pilot, "contacts", "connectwise", "tests/data/csv/edge/contacts_bad_row.csv")
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(_snap_app(admin, monkeypatch), terminal_size=TERMINAL_SIZE,
+                        run_before=run_before)
+
+
+def test_snapshot_success(admin: Desk, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await fill(pilot, "clients", "halo", "tests/data/csv/halo/clients.csv")
+        await pilot.press("f5")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(_snap_app(admin, monkeypatch), terminal_size=TERMINAL_SIZE,
+                        run_before=run_before)
