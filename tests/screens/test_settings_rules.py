@@ -13,6 +13,7 @@ from msp_tui.engine.vocabulary import Channel, PriorityCode
 from msp_tui.screens.settings.rules import (
     AssignmentRuleForm,
     AssignmentRulesScreen,
+    EscalationRuleForm,
     EscalationRulesScreen,
 )
 from msp_tui.screens.ticket_dialogs import ConfirmDialog
@@ -197,3 +198,27 @@ def test_assignment_rule_form_snapshot(admin: Desk, snap_compare) -> None:  # ty
         await settle(pilot)
 
     assert snap_compare(make_app(admin), terminal_size=TERMINAL_SIZE, run_before=run_before)
+
+
+async def test_escalation_form_pickers_and_profile_save(admin: Desk) -> None:
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        await open_section(pilot, "e")
+        screen = app.screen
+        assert isinstance(screen, EscalationRulesScreen)
+        first = screen.rows[0]
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EscalationRuleForm)
+        form.query_one("#pick-tier", Select).value = "tier2"
+        form.query_one("#profile", Select).value = screen.choices.profiles[0][0]  # Gold
+        await pilot.pause()
+        assert '"escalate_to": "tier2"' in form.query_one("#actions", TextArea).text
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert app.screen is screen
+        row = screen.rows[0]
+        assert row.id == first.id
+        assert row.summary == ("Gold · at 75 % → notify team lead, reassign to tier2, "
+                               "add a secondary")
