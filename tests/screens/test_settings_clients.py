@@ -229,3 +229,44 @@ def test_bulk_dialog_with_preview_snapshot(demo_desk: Desk, snap_compare) -> Non
         await settle(pilot)
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)
+
+
+async def test_escalation_contact_dialog_names_bad_windows(demo_desk: Desk) -> None:
+    _as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_clients(pilot)
+        table = screen.query_one("#clients", DataTable)
+        table.move_cursor(row=_column(table, 1).index("Alpine Bakery"))
+        await pilot.press("e")
+        await settle(pilot)
+        editor = app.screen
+        editor.query_one("#tabs", TabbedContent).active = "tab-escalation"
+        await pilot.pause()
+        editor.query_one("#escalations", DataTable).focus()
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RecordDialog)
+        dialog.query_one("#name", Input).value = "Night line"
+        dialog.query_one("#phones", Input).value = "+1 845 555 0190"
+        windows = dialog.query_one("#windows", Input)
+        windows.value = "Daily 18:00-08:00 Europe/Pariss"
+        windows.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert [str(n.message) for n in app._notifications] == [
+            "window 1: unknown time zone 'Europe/Pariss'"]
+        windows.value = "Daily 18:00-08:00 Europe/Paris"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is editor
+        rows = editor.query_one("#escalations", DataTable)
+        assert [str(c) for c in rows.get_row_at(rows.row_count - 1)] == [
+            "2", "Night line", "+1 845 555 0190", "", "Daily 18:00-08:00 Europe/Paris"]
+        rows.move_cursor(row=1)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert str(rows.get_row_at(0)[1]) == "Night line"
+        assert rows.cursor_row == 0  # the cursor follows the moved contact
