@@ -1,0 +1,210 @@
+"""CSV import engine: presets find each product's headers, values map, rows validate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from msp_tui.engine import csv_import as eng
+from msp_tui.engine.vocabulary import BillingType, PriorityCode, WellKnownStatus
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "csv"
+
+
+def table(text: str) -> eng.CsvTable:
+    return eng.parse_csv(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(("preset", "file", "entity", "expected"), [
+    ("connectwise", "companies.csv", "clients", {"name": "Company Name", "website": "Website"}),
+    ("connectwise", "contacts.csv", "contacts",
+     {"client": "Company", "first_name": "First Name", "last_name": "Last Name",
+      "email": "Email", "phone": "Phone", "name": None}),
+    ("connectwise", "configurations.csv", "assets",
+     {"client": "Company", "hostname": "Configuration Name", "kind": "Type",
+      "user": "Contact"}),
+    ("connectwise", "service_tickets.csv", "tickets",
+     {"external_id": "Ticket #", "subject": "Summary", "client": "Company",
+      "contact": "Contact", "priority": "Priority", "status": "Status",
+      "created": "Date Entered", "closed": "Closed Date", "assignee": "Assigned To",
+      "body": "Initial Description"}),
+    ("autotask", "accounts.csv", "clients", {"name": "Account Name", "website": "Web"}),
+    ("autotask", "contacts.csv", "contacts",
+     {"client": "Account Name", "email": "Email Address", "first_name": "First Name"}),
+    ("autotask", "configuration_items.csv", "assets",
+     {"client": "Account", "hostname": "Reference Title",
+      "kind": "Configuration Item Type"}),
+    ("autotask", "tickets.csv", "tickets",
+     {"external_id": "Ticket Number", "subject": "Title", "client": "Account",
+      "created": "Created", "closed": "Complete Date", "assignee": "Primary Resource",
+      "body": "Description"}),
+    ("halo", "clients.csv", "clients",
+     {"name": "Client Name", "website": "Website", "email": "Email Address",
+      # not in the preset: found by close matches
+      "vip": "Is VIP", "billing_type": "Contract Type", "sla_profile": "SLA"}),
+    ("halo", "users.csv", "contacts",
+     {"client": "Client Name", "name": "User Name", "email": "Email Address",
+      "phone": "Phone Number"}),
+    ("halo", "assets.csv", "assets",
+     {"client": "Client Name", "hostname": "Inventory Number", "kind": "Asset Type",
+      "user": "User"}),
+    ("halo", "tickets.csv", "tickets",
+     {"external_id": "Ticket ID", "subject": "Summary", "body": "Details",
+      "client": "Client Name", "contact": "Email Address", "created": "Date Logged",
+      "closed": "Date Closed", "assignee": "Agent"}),
+])
+def test_presets_map_their_product_headers(preset: str, file: str, entity: str,
+                                           expected: dict[str, str | None]) -> None:
+    t = eng.parse_csv((DATA / preset / file).read_bytes())
+    mapping = eng.auto_mapping(entity, preset, t.headers)
+    assert {k: mapping[k] for k in expected} == expected
+    assert eng.missing_columns(entity, preset, mapping) == []
+    used = [h for h in mapping.values() if h]
+    assert len(used) == len(set(used))  # a column serves one field
+
+
+def test_fuzzy_matching_and_other_presets_headers_help_a_custom_file() -> None:
+    headers = ("Ticket Number", "Subjects", "Customer", "Priorty", "State", "Date Logged")
+    mapping = eng.auto_mapping("tickets", "custom", headers)
+    assert mapping["external_id"] == "Ticket Number"
+    assert mapping["subject"] == "Subjects"
+    assert mapping["client"] == "Customer"
+    assert mapping["priority"] == "Priorty"  # a typo is close enough
+    assert mapping["created"] == "Date Logged"
+    assert mapping["status"] is None  # "State" is not close enough to guess
+    assert [str(e) for e in eng.missing_columns("tickets", "custom", mapping)] == [
+        "the file has no column for 'Status' (tickets.status)"]
+
+
+def test_missing_columns_are_named_as_the_preset_names_them() -> None:
+    mapping = eng.auto_mapping("contacts", "autotask", ("Title", "Phone"))
+    assert [str(e) for e in eng.missing_columns("contacts", "autotask", mapping)] == [
+        "the file has no column for 'Account Name' (contacts.client)",
+        "the file has no column for 'First Name' or 'Full name' (contacts.name)",
+    ]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Priority 1 - Critical", "P1"), ("P1", "P1"), ("1", "P1"), ("1 - Critical", "P1"),
+    ("Critical", "P1"), ("Urgent", "P1"), ("Priority 2 - High", "P2"), ("High", "P2"),
+    ("Priority 3 - Normal Response", "P3"), ("Medium", "P3"), ("Normal", "P3"),
+    ("Priority 4 - Low", "P4"), ("Low", "P4"), ("P5", "P4"), ("Priority 5 - Planning", "P4"),
+])
+def test_priorities_map_to_p1_p4(text: str, code: str) -> None:
+    assert eng.map_priority(text) == PriorityCode(code)
+
+
+@pytest.mark.parametrize("text", ["", "Whenever", "P0", "soonish"])
+def test_unmappable_priorities(text: str) -> None:
+    assert eng.map_priority(text) is None
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    (">Closed", "closed"), ("Closed", "closed"), ("Complete", "closed"),
+    ("Cancelled", "closed"), ("Resolved", "resolved"), ("Waiting Customer", "waiting_on_customer"),
+    ("Waiting on Client", "waiting_on_customer"), ("On Hold", "waiting_on_customer"),
+    ("With User", "waiting_on_customer"), ("Customer Responded", "in_progress"),
+    ("In Progress", "in_progress"), ("Assigned", "in_progress"), ("New", "new"),
+    ("Escalated to Tier 2", "escalated"),
+])
+def test_status_hints(text: str, key: str) -> None:
+    assert eng.status_hint(text) == WellKnownStatus(key)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Managed", BillingType.FIXED_MONTHLY), ("Managed Services", BillingType.FIXED_MONTHLY),
+    ("Fixed Monthly", BillingType.FIXED_MONTHLY), ("Block Hours", BillingType.HYBRID),
+    ("Retainer", BillingType.HYBRID), ("T&M", BillingType.TIME_AND_MATERIALS),
+    ("Time & Materials", BillingType.TIME_AND_MATERIALS),
+    ("Break/Fix", BillingType.TIME_AND_MATERIALS), ("Gold", None),
+])
+def test_billing_words(text: str, kind: BillingType | None) -> None:
+    assert eng.map_billing(text) == kind
+
+
+def test_domains_and_kinds() -> None:
+    assert eng.domain_of("https://www.Acme.example/about") == "acme.example"
+    assert eng.domain_of("it@acme.example") == "acme.example"
+    assert eng.domain_of("not a site") is None
+    assert eng.map_kind("Managed Workstation") == "workstation"
+    assert eng.map_kind("Managed Laptop") == "laptop"
+    assert eng.map_kind("FortiGate Firewall") == "firewall"
+    assert eng.map_kind("Coffee Machine") == "coffee_machine"
+    assert eng.map_kind("") == "other"
+
+
+def test_dates_are_read_in_the_zone_and_order_given() -> None:
+    ny = ZoneInfo("America/New_York")
+    assert eng.parse_instant("10/02/2026 9:12 AM", ny) == datetime(2026, 10, 2, 13, 12,
+                                                                   tzinfo=UTC)
+    assert eng.parse_instant("11/24/2026 08:45", ny) == datetime(2026, 11, 24, 13, 45,
+                                                                 tzinfo=UTC)  # EST
+    london = ZoneInfo("Europe/London")
+    assert eng.parse_instant("05/11/2026 09:05", london, "DMY") == datetime(
+        2026, 11, 5, 9, 5, tzinfo=UTC)
+    assert eng.parse_instant("2026-07-01 12:00", london) == datetime(2026, 7, 1, 11, 0,
+                                                                     tzinfo=UTC)  # BST
+    assert eng.parse_instant("2026-07-01T12:00:00+02:00", london) == datetime(
+        2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert eng.parse_instant("13/45/2026", ny) is None
+
+
+def test_rows_validate_into_records_and_errors_name_row_and_column() -> None:
+    t = table("First Name,Last Name,Company,Email,Phone\n"
+              "Amy,Adams,Acme,AMY@Acme.example,1\n"
+              ",,Acme,x@acme.example,2\n"
+              "Bob,Brown,,bob@,3\n")
+    mapping = eng.auto_mapping("contacts", "connectwise", t.headers)
+    result = eng.parse_rows("contacts", t, mapping)
+    first = result.records[0]
+    assert isinstance(first, eng.ContactRecord)
+    assert (first.row, first.name, first.email) == (2, "Amy Adams", "amy@acme.example")
+    assert [str(e) for e in result.errors] == [
+        "row 3, column 'First Name': the name is empty",
+        "row 4, column 'Company': the client is empty",
+        "row 4, column 'Email': 'bob@' is not an email address",
+    ]
+
+
+def test_ticket_rows() -> None:
+    t = table("Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\n"
+              "7,Printer,Acme,Priority 2 - High,>Closed,11/01/2026 9:00 AM,11/01/2026 8:00 AM\n"
+              "8,Mail,Acme,P3,New,2026-11-30 09:00,\n")
+    mapping = eng.auto_mapping("tickets", "connectwise", t.headers)
+    options = eng.ParseOptions(zone=ZoneInfo("UTC"),
+                               now=datetime(2026, 11, 24, 15, 30, tzinfo=UTC))
+    result = eng.parse_rows("tickets", t, mapping, options)
+    assert [str(e) for e in result.errors] == [
+        "row 2, column 'Closed Date': the ticket closed before it was created",
+        "row 3, column 'Date Entered': '2026-11-30 09:00' is in the future",
+    ]
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the file is empty"),
+    (b"\n\n  \n", "the file is empty"),
+    (b"Name,Website\n", "the file has a header but no rows"),
+    (b"Name,Name\nx,y\n", "the header names column 'Name' twice"),
+])
+def test_files_that_cannot_be_read(data: bytes, message: str) -> None:
+    with pytest.raises(eng.CsvFileError, match=message):
+        eng.parse_csv(data)
+
+
+def test_encodings_and_delimiters() -> None:
+    t = eng.parse_csv("Name;Web\r\nCafé Olé;cafe.example\r\n".encode("cp1252"))
+    assert (t.encoding, t.delimiter, t.rows[0][0]) == ("cp1252", ";", "Café Olé")
+    t = eng.parse_csv("\ufeffName\tWeb\nZoë\tzoe.example\n".encode())
+    assert (t.encoding, t.delimiter, t.headers[0], t.rows[0][0]) == ("utf-8", "\t", "Name",
+                                                                     "Zoë")
+
+
+def test_a_row_wider_than_the_header_is_an_error() -> None:
+    t = table("Company Name,Website\nAcme,acme.example,surplus\nBeta,beta.example\n")
+    mapping = eng.auto_mapping("clients", "connectwise", t.headers)
+    result = eng.parse_rows("clients", t, mapping)
+    assert [str(e) for e in result.errors] == [
+        "row 2: the row has 3 values but the header has 2 columns"]
