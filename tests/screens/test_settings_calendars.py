@@ -10,6 +10,7 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from msp_tui.screens.mail_quarantine import ConfirmScreen
 from msp_tui.screens.settings.calendars import (
     CalendarEditScreen,
     CalendarsScreen,
@@ -149,6 +150,22 @@ async def test_delete_is_refused_with_the_reason_and_a_new_calendar_can_go(
         await pilot.press("y")
         await settle(pilot)
         assert "Night shift" not in [r.name for r in screen.rows]
+
+        await pilot.press("n")  # typed, then escape: asked before the typing is lost
+        await settle(pilot)
+        await retype(pilot, "#name", "Scratch")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, CalendarEditScreen)
+        assert app.screen.query_one("#name", Input).value == "Scratch"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Scratch" not in [r.name for r in screen.rows]
 
 
 def test_calendars_list_snapshot(snap_compare, admin_desk: Desk) -> None:  # type: ignore[no-untyped-def]

@@ -185,3 +185,17 @@ def test_next_days_start_today_in_the_calendars_zone(desk: Desk) -> None:
     assert tokyo[0].day == date(2026, 11, 25)  # already the next morning there
     with pytest.raises(ServiceError, match="Unknown time zone 'Asia/Tokio'"):
         ca.next_days(desk, replace(form, tz="Asia/Tokio"))
+
+
+def test_delete_is_refused_while_clock_history_uses_the_calendar(desk: Desk) -> None:
+    cid = ca.create_calendar(desk, replace(ca.new_form(desk), name="Old hours"))
+    with desk.db.session() as s:
+        clock = s.exec(select(SlaClock)).first()
+        assert clock is not None
+        clock.calendar_id = cid  # as if a ticket had run on it before its profile moved
+        s.add(clock)
+    with pytest.raises(ServiceError) as info:
+        ca.delete_calendar(desk, cid)
+    assert str(info.value) == ("Old hours measured 1 SLA clock; their history needs it, "
+                               "so it cannot be deleted")
+    assert "Old hours" in {c.name for c in ca.list_calendars(desk)}

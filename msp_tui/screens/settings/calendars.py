@@ -282,7 +282,8 @@ class WhatIfDialog(ModalScreen[bool]):
             yield Label(
                 f"{w.recalculated} running clock{'s' if w.recalculated != 1 else ''} on this "
                 "calendar keep the business time they used and count the rest on the new "
-                "hours from now.",
+                "hours from now." if w.recalculated else "No running SLA clock is on this "
+                "calendar: only future tickets see the change.",
                 markup=False,
             )
             with Horizontal(classes="buttons"):
@@ -464,7 +465,16 @@ class CalendarEditScreen(Screen[int | None]):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.form() == self.initial:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        what = self.initial.name if self.calendar_id else "the new calendar"
+        self.app.push_screen(ConfirmScreen(f"Discard your changes to {what}?"), answered)
 
     def action_save(self) -> None:
         form = self.form()
