@@ -90,6 +90,12 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:  # type:
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", required=True)
     export.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", required=True)
     export.add_argument("--out", metavar="FILE", type=Path, help="write here (default: stdout)")
+    invoice = actions.add_parser(
+        "invoice", help="export an invoice draft as CSV: its lines (date, ticket, technician, "
+        "minutes, hours, billable, rate, amount), then totals"
+    )
+    invoice.add_argument("number", type=int, help="the invoice number")
+    invoice.add_argument("--out", metavar="FILE", type=Path, help="write here (default: stdout)")
 
 
 def _database_url(args: argparse.Namespace, config: Config) -> str:
@@ -211,6 +217,8 @@ def _report(args: argparse.Namespace, url: str, config: Config) -> int:
         return _report_daily(url, config, send=args.send)
     if args.report_command == "csv":
         return _report_csv(url, config, args)
+    if args.report_command == "invoice":
+        return _report_invoice(url, args.number, args.out)
     raise AssertionError(f"unhandled report action {args.report_command!r}")
 
 
@@ -287,6 +295,38 @@ def _report_csv(url: str, config: Config, args: argparse.Namespace) -> int:
             except OSError as exc:
                 return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
         print(f"Wrote {count} {args.kind} rows to {args.out}.", file=sys.stderr)
+        return 0
+    finally:
+        desk.close()
+
+
+def _report_invoice(url: str, number: int, out_path: Path | None) -> int:
+    """One invoice's CSV to stdout or a UTF-8 file (created only once the invoice is found)."""
+    from msp_tui.services import billing
+    from msp_tui.services.desk import Desk
+    from msp_tui.services.tickets import ServiceError
+
+    desk, _report = Desk.open(url, seed_demo_if_empty=False)
+    try:
+        with desk.db.session() as s:
+            try:
+                invoice_id = billing.invoice_id_for_number(s, number)
+            except ServiceError as exc:
+                return _fail(str(exc))
+            if out_path is None:
+                try:
+                    billing.write_invoice_csv(s, invoice_id, sys.stdout)
+                    sys.stdout.flush()
+                except BrokenPipeError:  # `| head`: the reader has all it wanted
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 0
+            try:
+                with out_path.open("w", encoding="utf-8", newline="") as out:
+                    count = billing.write_invoice_csv(s, invoice_id, out)
+            except OSError as exc:
+                return _fail(f"cannot write {out_path}: {exc.strerror or exc}")
+        lines = f"{count} line{'s' if count != 1 else ''}"
+        print(f"Wrote invoice {number} ({lines} and totals) to {out_path}.", file=sys.stderr)
         return 0
     finally:
         desk.close()

@@ -516,6 +516,14 @@ def write_invoice_csv(s: Session, invoice_id: int, out: TextIO) -> int:
     return count
 
 
+def invoice_id_for_number(s: Session, number: int) -> int:
+    """The id of the invoice with that number (as people and the CLI refer to it)."""
+    found = q.invoice_id_by_number(s, number)
+    if found is None:
+        raise ServiceError(f"no invoice number {number}")
+    return found
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "client"
 

@@ -349,3 +349,29 @@ def test_entry_list_filters(lead_desk: Desk) -> None:
     assert listed(technician_id=alex, client_id=northwind) == n_ids
     billing.create_draft(lead_desk, tailspin, SEPT, skip_unapproved=True)
     assert listed(state=EntryState.INVOICED) == t_ids[:1]
+
+
+def test_cli_exports_an_invoice_by_number(lead_desk: Desk, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_cli import run
+
+    tailspin = client_id(lead_desk, "Tailspin Logistics", rate_cents=6_000)
+    ids = log(lead_desk, tailspin, (date(2026, 9, 2), 90, True))
+    billing.approve(lead_desk, ids)
+    billing.create_draft(lead_desk, tailspin, SEPT)
+    db = str(lead_desk.db.engine.url.database)
+    code, out, err = run(capsys, "--db", db, "report", "invoice", "1")
+    assert code == 0, err
+    assert out.splitlines()[1].endswith(",Alex Morgan,90,1.50,true,60.00,90.00")
+    assert out.splitlines()[-1] == "total,,,90,1.50,,,90.00"
+
+    target = tmp_path / "inv.csv"
+    code, out, err = run(capsys, "--db", db, "report", "invoice", "1", "--out", str(target))
+    assert code == 0, err
+    assert "Wrote invoice 1 (1 line and totals)" in err
+    assert target.read_text(encoding="utf-8").startswith("date,ticket,technician,minutes,")
+
+    missing = tmp_path / "never.csv"
+    code, out, err = run(capsys, "--db", db, "report", "invoice", "7", "--out", str(missing))
+    assert (code, err.strip()) == (2, "msp-tui: error: no invoice number 7")
+    assert not missing.exists()
