@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from msp_tui import __version__
+from msp_tui.config import Config
 from msp_tui.screens.help import HelpScreen, key_help
 from msp_tui.screens.queue import QueueScreen
 from msp_tui.services import notifications
@@ -56,8 +57,10 @@ class MspApp(App[None]):
         refresh_seconds: float = 2.0,
         startup_notes: list[str] | None = None,
         intake: IntakeSettings | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.config = config  # what this console was started with (the checklist reads mail)
         self.desk = desk
         self._theme_name = theme
         self._keymap = dict(keymap or {})

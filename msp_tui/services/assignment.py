@@ -96,7 +96,7 @@ def add_rule(
     """Store a rule after checking its shape and that the ids it names exist; the error
     lists every problem at once. Without a position it goes last."""
     spec = RuleSpec(None, position or 0, name.strip(), phase, dict(conditions), dict(actions))
-    problems = spec.validate() or _missing_references(s, spec)
+    problems = spec.validate() or missing_references(s, spec)
     if problems:
         raise tk.ServiceError(f"rule {name!r}: " + "; ".join(problems))
     if position is None:
@@ -115,7 +115,7 @@ def add_rule(
     return row
 
 
-def _missing_references(s: Session, spec: RuleSpec) -> list[str]:
+def missing_references(s: Session, spec: RuleSpec) -> list[str]:
     checks: list[tuple[str, type[Any], Any]] = []
     cats = spec.conditions.get("category", [])
     for cat in cats if isinstance(cats, list) else [cats]:

@@ -388,7 +388,7 @@ def _check_assignment(s: Session, name: str, phase: str, conditions: Any,
     spec = RuleSpec(None, 0, name.strip(), phase,
                     dict(conditions) if isinstance(conditions, Mapping) else conditions,
                     dict(actions) if isinstance(actions, Mapping) else actions)
-    problems = spec.validate() or assignment._missing_references(s, spec)
+    problems = spec.validate() or assignment.missing_references(s, spec)
     if problems:
         raise tk.ServiceError(f"rule {name.strip() or '(no name)'!r}: " + "; ".join(problems))
     return spec
