@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 from msp_tui.demo import data
 from msp_tui.engine.clock import Clock
 from msp_tui.engine.vocabulary import (
-    BillingType,
     Channel,
     Direction,
+    FollowOn,
     PriorityCode,
     RulePhase,
     TicketType,
@@ -46,6 +46,7 @@ from msp_tui.store.models import (
     PortalLogin,
     Priority,
     PriorityMatrix,
+    ResolutionCode,
     SlaProfile,
     SlaProfilePauseStatus,
     SlaTarget,
@@ -61,7 +62,12 @@ RANDOM_SEED = 20261124
 TICKET_COUNT = 320
 AUTO_CLOSE_DAYS = 3  # the demo history's grace; live desks use [scheduler] auto_close_hours
 # Tables the schema revisions fill for every desk; a demo reset keeps them.
-REFERENCE_TABLES = {Priority.__tablename__, PriorityMatrix.__tablename__, Status.__tablename__}
+REFERENCE_TABLES = {
+    Priority.__tablename__,
+    PriorityMatrix.__tablename__,
+    Status.__tablename__,
+    ResolutionCode.__tablename__,
+}
 
 
 class DemoError(Exception):
@@ -421,11 +427,9 @@ def _replay_story(
         svc.add_message(s, ticket, at=at[2], direction=Direction.INTERNAL, actor=actor,
                         body=_note(rng))
         count += 1
-    billable = client is not None and client.billing_type != BillingType.FIXED_MONTHLY
-    for k in range(rng.randint(1, 3)):
+    for k in range(rng.randint(1, 3)):  # billable as the client's contract says
         svc.log_time(s, ticket, technician_id=tech.id, minutes=rng.choice([15, 30, 45, 60, 90]),  # type: ignore[arg-type]
-                     billable=billable, work_date=at[2 + k].date(), at=at[2 + k],
-                     note="Diagnosis and remediation")
+                     work_date=at[2 + k].date(), at=at[2 + k], note="Diagnosis and remediation")
 
     if final in ("waiting_on_customer", "info_needed", "pending_approval"):
         svc.add_message(s, ticket, at=at[5], direction=Direction.PUBLIC, actor=actor,
@@ -459,16 +463,45 @@ def _replay_story(
         done = "completed"
     svc.add_message(s, ticket, at=at[6], direction=Direction.PUBLIC, actor=actor,
                     body="This is fixed now. Reply to this message if anything is still wrong.")
-    svc.change_status(s, ticket, done, at=at[6], actor=actor, reason="fixed")
+    code, summary = _IMPLEMENTED if implementation else _RESOLUTIONS[index % len(_RESOLUTIONS)]
+    svc.change_status(s, ticket, done, at=at[6], actor=actor, reason=summary,
+                      closure=svc.Closure(code, summary, time_checked=True))
     count += 1
     grace = timedelta(days=AUTO_CLOSE_DAYS)
     if done == "resolved" and at[6] + grace < now:
+        hours = AUTO_CLOSE_DAYS * 24
         svc.change_status(s, ticket, "closed", at=at[6] + grace, actor=svc.SYSTEM,
-                          reason="auto-closed after the resolution grace period")
+                          reason="auto-closed after the resolution grace period",
+                          closure=svc.Closure(
+                              notes=f"auto-closed after {hours} h without customer reply"))
     elif final == "closed":
+        notes, follow_on = _SIGN_OFFS.get(index % 5, ("Customer confirmed the fix.", ()))
         svc.change_status(s, ticket, "closed", at=at[7], actor=actor,
-                          reason="customer confirmed the fix")
+                          reason="customer confirmed the fix",
+                          closure=svc.Closure(notes=notes, follow_on=follow_on))
     return count
+
+
+# How the demo's tickets were resolved (a rotation by story, so the seed stays
+# deterministic without drawing from its random stream), and the odd follow-on work.
+_RESOLUTIONS = [
+    ("fixed", "Found the fault and fixed it; tested with the user."),
+    ("configuration_change", "Corrected the misconfigured setting and confirmed it works."),
+    ("software_update", "Installed the pending updates and rebooted; the problem is gone."),
+    ("user_training", "Walked the user through the right steps; they can do it now."),
+    ("fixed", "Cleared the stuck jobs and restarted the service."),
+    ("hardware_replaced", "Swapped the faulty part from stock; working again."),
+    ("workaround", "Set up a workaround while the vendor investigates."),
+    ("third_party", "The provider fixed it on their side; confirmed with the user."),
+    ("configuration_change", "Reset the permissions to the documented baseline."),
+    ("no_fault_found", "Could not reproduce; monitored for a day, no further reports."),
+]
+_IMPLEMENTED = ("fixed", "Delivered as planned; the client signed off the handover.")
+_SIGN_OFFS: dict[int, tuple[str, tuple[str, ...]]] = {
+    0: ("Ordered a spare unit to keep in stock.", (FollowOn.REPLACEMENT_ORDERED,)),
+    2: ("One more seat to add at the next license true-up.", (FollowOn.LICENSE_TRUE_UP,)),
+    4: ("Raise a change request to make the fix permanent.", (FollowOn.CHANGE_REQUEST,)),
+}
 
 
 _DETAILS = [

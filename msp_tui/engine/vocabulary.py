@@ -138,3 +138,12 @@ class RulePhase(StrEnum):
     CATEGORIZE = "categorize"
     ASSIGN = "assign"
     NOTIFY = "notify"
+
+
+class FollowOn(StrEnum):
+    """Work a closed ticket leaves behind, ticked at sign-off so someone picks it up."""
+
+    REPLACEMENT_ORDERED = "replacement_ordered"
+    LICENSE_TRUE_UP = "license_true_up"
+    CHANGE_REQUEST = "change_request"
+    OTHER = "other"  # said in the closure notes

@@ -30,7 +30,6 @@ from textual.worker import get_current_worker
 from msp_tui.engine.badges import Badge, badge_for
 from msp_tui.engine.handoff import HandoffSummary
 from msp_tui.engine.vocabulary import (
-    BillingType,
     ClockKind,
     ClockState,
     Direction,
@@ -80,12 +79,6 @@ from msp_tui.widgets.sla_badge import badge_text, countdown_text
 
 # Below this many columns the panes stack and the whole body scrolls as one.
 NARROW_WIDTH = 120
-
-BILLING_LABEL = {
-    BillingType.TIME_AND_MATERIALS: "Time & Materials",
-    BillingType.FIXED_MONTHLY: "Fixed Monthly",
-    BillingType.HYBRID: "Hybrid",
-}
 
 # The links line names at most this many children (a master of more says "+N more") and
 # cuts the master's subject to this width, so the children still fit on the line.
@@ -373,14 +366,39 @@ def time_renderable(d: TicketDetail, zone: str) -> RenderableType:
     table.add_column("Billable", no_wrap=True)
     table.add_column("Note", ratio=1)
     for e in d.time_entries:
+        note = Text(e.note)
+        if e.approved:  # locked for invoicing: nothing here changes it
+            note.append(" (approved, locked)" if e.note else "(approved, locked)", style="dim")
         table.add_row(
             e.work_date.strftime("%a %d %b"),
             e.technician,
             format_minutes(e.minutes),
             "✔ yes" if e.billable else "– no",
-            e.note,
+            note,
         )
     return Group(totals, table)
+
+
+def resolution_renderable(d: TicketDetail) -> RenderableType | None:
+    """Why it was resolved and, once closed, who signed it off and what work it leaves;
+    None while the ticket has neither."""
+    if d.resolution_label is None and not d.resolution_summary and d.closed_by is None:
+        return None
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    if d.resolution_label is not None:
+        table.add_row("Code", Text(d.resolution_label, style="bold"))
+    if d.resolution_summary:
+        table.add_row("Summary", d.resolution_summary)
+    if d.closed_by is not None:
+        table.add_row("Signed off", f"{d.closed_by} · {format_instant(d.closed_at, d.zone)}")
+    if d.closure_notes:
+        table.add_row("Notes", d.closure_notes)
+    if d.follow_on:
+        labels = [ticket_view.FOLLOW_ON_LABEL.get(k, k) for k in d.follow_on]
+        table.add_row("Follow-on", Text(", ".join(labels), style="bold yellow"))
+    return table
 
 
 def kpi_renderable(d: TicketDetail) -> RenderableType:
@@ -568,7 +586,8 @@ class TicketScreen(Screen[None]):
     }
     TicketScreen #side { width: 76; max-width: 55%; height: 1fr; }
     TicketScreen .pane { height: auto; padding: 0 1; border: round $panel-lighten-2; }
-    TicketScreen #links.-empty, TicketScreen #contacts.-empty { display: none; }
+    TicketScreen #links.-empty, TicketScreen #contacts.-empty,
+    TicketScreen #resolution.-empty { display: none; }
     TicketScreen .message { height: auto; padding: 0 1; margin-bottom: 1; }
     TicketScreen .message.-customer { border: round $secondary; margin-right: 6; }
     TicketScreen .message.-public { border: heavy $success; margin-left: 6; }
@@ -648,6 +667,9 @@ class TicketScreen(Screen[None]):
                 links.border_title = "Links"
                 links.border_subtitle = "K children · L parent · O duplicate of"
                 yield links
+                resolution = Static(id="resolution", classes="pane -empty")
+                resolution.border_title = "Resolution"
+                yield resolution
                 time = Static(id="time", classes="pane")
                 time.border_title = "Time"
                 yield time
@@ -746,6 +768,12 @@ class TicketScreen(Screen[None]):
         box.update(warnings)
         box.set_class(not warnings.plain, "-empty")
         self._paint_sla(now)
+        resolution = self.query_one("#resolution", Static)
+        shown = resolution_renderable(d)
+        resolution.set_class(shown is None, "-empty")
+        if shown is not None:
+            resolution.update(shown)
+            resolution.border_title = "Resolution · closed" if d.closed_by else "Resolution"
         time = self.query_one("#time", Static)
         time.update(time_renderable(d, d.zone))
         time.border_title = f"Time ({len(d.time_entries)})"
@@ -857,15 +885,8 @@ class TicketScreen(Screen[None]):
         d = self._ready()
         if d is None:
             return
-        billable = ticket_view.default_billable(d.client_billing_type)
-        if d.client_billing_type is None:
-            hint = "No client to bill: not billable by default."
-        else:
-            contract = BILLING_LABEL.get(
-                BillingType(d.client_billing_type), d.client_billing_type
-            )
-            default = "billable" if billable else "not billable"
-            hint = f"{d.client}: {contract} contract, so {default} by default."
+        billable = ticket_view.default_billable(d.client_billing_type, d.client_hybrid_billable)
+        hint = ticket_view.billing_hint(d.client, d.client_billing_type, billable)
 
         def submit(answer: TimeInput) -> None:
             ticket_view.log_time(

@@ -1,10 +1,19 @@
 """The one path every status change takes (board, ticket detail, command palette).
 
-A move that needs input opens `TransitionDialog` first; the answer then goes to the
-same desk call. Resolving or closing a master with open children then asks whether they
-follow (default no); resolved or closed children are never touched.
-A later issue (resolution codes, time check) only extends the dialog's
-fields here, and every caller gets it.
+A move that ends the work opens `TransitionDialog` first, and the dialog makes the desk
+call itself, so a refusal is shown in the dialog with everything typed kept:
+
+- resolving asks for a resolution code (for trend reports) and a summary, and for a
+  time check: the ticket's logged time (total, billable and not, line by line, a
+  warning when there is none), missing time can be logged right there (billable as
+  the client's contract says), and "Time is correct" must be ticked;
+- closing records my sign-off, closure notes and follow-on work (a replacement ordered,
+  a license true-up, a change request); closing a ticket that was never resolved asks
+  for the resolution as well.
+
+Resolving or closing a master with open children then asks whether they follow
+(default no; they inherit the master's resolution); resolved or closed children are
+never touched.
 """
 
 from __future__ import annotations
@@ -12,70 +21,291 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from msp_tui.engine.vocabulary import StatusCategory
+from msp_tui.engine.vocabulary import FollowOn, StatusCategory
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.ticket_dialogs import ConfirmDialog
+from msp_tui.screens.ticket_dialogs import DIALOG_CSS, ConfirmDialog
+from msp_tui.services import ticket_view
 from msp_tui.services.desk import Desk
-from msp_tui.services.tickets import ServiceError
+from msp_tui.services.ticket_view import FOLLOW_ON_LABEL, ClosingContext, format_minutes
+from msp_tui.services.tickets import Closure, ServiceError
 from msp_tui.store.queries import StatusView
+
+# The time check lists at most this many entries (the newest), then says how many more.
+MAX_TIME_LINES = 8
 
 
 @dataclass(frozen=True)
 class TransitionInput:
     reason: str
+    closure: Closure | None = None
+
+
+def time_check_renderable(context: ClosingContext) -> RenderableType:
+    """The time check: totals, then one line per entry (approved ones marked locked)."""
+    billable = context.billable_minutes
+    totals = Text.assemble(
+        ("Logged ", "dim"),
+        (format_minutes(context.total_minutes), "bold"),
+        ("  ·  billable ", "dim"),
+        (format_minutes(billable), "bold"),
+        ("  ·  non-billable ", "dim"),
+        (format_minutes(context.total_minutes - billable), "bold"),
+    )
+    if not context.entries:
+        warning = Text(
+            "⚠ No time is logged on this ticket. Log it below, or tick “Time is correct” "
+            "if none was spent.",
+            style="bold yellow",
+        )
+        return Group(totals, warning)
+    table = Table(box=None, pad_edge=False, expand=True, show_header=False, padding=(0, 1))
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Technician", no_wrap=True, max_width=18)
+    table.add_column("Time", no_wrap=True, justify="right")
+    table.add_column("Billable", no_wrap=True)
+    table.add_column("Note", ratio=1, no_wrap=True, overflow="ellipsis")
+    shown = context.entries[-MAX_TIME_LINES:]
+    for e in shown:
+        note = f"{e.note} (approved)" if e.approved else e.note
+        table.add_row(
+            e.work_date.strftime("%a %d %b"),
+            e.technician,
+            format_minutes(e.minutes),
+            "billable" if e.billable else "non-billable",
+            note,
+        )
+    more = len(context.entries) - len(shown)
+    parts: list[RenderableType] = [totals, table]
+    if more:
+        parts.append(Text(f"… and {more} earlier entr{'y' if more == 1 else 'ies'}", "dim"))
+    return Group(*parts)
 
 
 class TransitionDialog(FormDialog[TransitionInput]):
-    """Asks what a status change needs (for now: a resolution summary or a reason)."""
+    """Asks what resolving or closing needs; `submit` makes the desk call (and raises
+    `ServiceError` to keep the dialog open), `add_time` logs a missing entry."""
 
-    DEFAULT_CSS = """
-    TransitionDialog { align: center middle; }
-    TransitionDialog > Vertical {
-        width: 64; height: auto; padding: 1 2; border: thick $accent; background: $surface;
-    }
-    TransitionDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    TransitionDialog Button { margin-left: 1; }
+    DEFAULT_CSS = DIALOG_CSS.format(name="TransitionDialog").replace(
+        "TransitionDialog > Vertical", "TransitionDialog > VerticalScroll"
+    ) + """
+    TransitionDialog > VerticalScroll { width: 88; }
+    TransitionDialog .section { margin-top: 1; text-style: bold; color: $accent; }
+    TransitionDialog .row { height: auto; }
+    TransitionDialog .row-label { width: 13; padding: 1 1 0 0; color: $text-muted; }
+    TransitionDialog .row > Select, TransitionDialog .row > Input { width: 1fr; }
+    TransitionDialog #time-lines { height: auto; }
+    TransitionDialog #minutes { width: 13; }
+    TransitionDialog #time-note { width: 1fr; }
+    TransitionDialog #billable { width: auto; }
+    TransitionDialog #add { min-width: 12; }
+    TransitionDialog #notes { height: 4; width: 1fr; }
+    TransitionDialog #follow-on { layout: grid; grid-size: 2; grid-rows: 1; height: auto;
+        width: 1fr; padding-top: 1; }
+    TransitionDialog #follow-on Checkbox { width: 1fr; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="transition.cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "Confirm", id="transition.confirm"),
+        Binding("escape", "cancel", "Cancel", id="transition.cancel"),
+    ]
 
-    def __init__(self, ticket_number: int, target: StatusView, *, required: bool) -> None:
+    def __init__(
+        self,
+        ticket_number: int,
+        target: StatusView,
+        *,
+        context: ClosingContext,
+        submit: Callable[[TransitionInput], None],
+        add_time: Callable[[int, bool, str], ClosingContext] | None = None,
+    ) -> None:
         super().__init__()
         self.ticket_number = ticket_number
         self.target = target
-        self.required = required
+        self.context = context
+        self.submit = submit
+        self.add_time = add_time
+        self.closing = target.category == StatusCategory.CLOSED
+        # Closing a ticket nobody resolved asks for the resolution too.
+        self.resolving = not self.closing or context.resolution_label is None
+
+    # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        prompt = (
-            "Resolution summary (what fixed it)"
-            if self.target.category == StatusCategory.RESOLVED
-            else "Reason (optional)"
-        )
-        with Vertical():
-            yield Label(f"#{self.ticket_number} → [b]{self.target.name}[/b]")
-            yield Label(prompt)
-            yield Input(id="reason", placeholder=prompt)
-            yield Label("", id="error")
-            with Horizontal():
+        verb = "Sign off and close" if self.closing else f"Move to {self.target.name}"
+        with VerticalScroll():
+            yield Label(f"#{self.ticket_number} → {self.target.name}", classes="title")
+            yield Label("ctrl+s confirms · tab next field · esc cancels", classes="hint")
+            if self.resolving:
+                yield from self._resolution_fields()
+                yield from self._time_check()
+            if self.closing:
+                yield from self._sign_off()
+            yield Label("", id="error", classes="problem")
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(f"Move to {self.target.name}", id="ok", variant="primary")
+                yield Button(verb, id="ok", variant="primary")
+
+    def _resolution_fields(self) -> ComposeResult:
+        yield Label("Resolution", classes="section")
+        with Horizontal(classes="row"):
+            yield Label("Code *", classes="row-label")
+            yield Select(
+                [(c.label, c.code) for c in self.context.codes],
+                prompt="Pick what resolved it",
+                id="code",
+            )
+        with Horizontal(classes="row"):
+            yield Label("Summary *", classes="row-label")
+            yield Input(id="summary", placeholder="What fixed it, in a sentence")
+
+    def _time_check(self) -> ComposeResult:
+        yield Label("Time check", classes="section")
+        yield Static(time_check_renderable(self.context), id="time-lines")
+        if self.add_time is not None:
+            with Horizontal(classes="row"):
+                yield Label("Add time", classes="row-label")
+                yield Input(id="minutes", placeholder="Minutes", type="integer")
+                yield Input(id="time-note", placeholder="What was done")
+                yield Checkbox("Billable", self.context.billable_default, id="billable")
+                yield Button("Add", id="add")
+            yield Label(self.context.billing_hint, classes="hint", markup=False,
+                        id="billing-hint")
+        yield Checkbox("Time is correct *", id="time-ok")
+
+    def _sign_off(self) -> ComposeResult:
+        yield Label("Sign-off", classes="section")
+        if not self.resolving:
+            resolution = self.context.resolution_label or ""
+            if self.context.resolution_summary:
+                resolution += f" — {self.context.resolution_summary}"
+            yield Label(f"Resolution: {resolution}", markup=False)
+        yield Label(f"Signed off by {self.context.signer}", id="signer", markup=False)
+        with Horizontal(classes="row"):
+            yield Label("Notes", classes="row-label")
+            yield TextArea(id="notes", soft_wrap=True, tab_behavior="focus",
+                           placeholder="What is left to do: parts ordered, licenses, changes")
+        with Horizontal(classes="row"):
+            yield Label("Follow-on", classes="row-label")
+            with Vertical(id="follow-on"):
+                for kind in FollowOn:
+                    yield Checkbox(FOLLOW_ON_LABEL[kind], id=f"follow-{kind.value}",
+                                   compact=True)
+
+    def on_mount(self) -> None:
+        first = "#code" if self.resolving else "#notes"
+        self.query_one(first).focus()
+
+    # ------------------------------------------------------------ actions
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:  # type: ignore[override]
+        """Enter in the add-time row logs the time; anywhere else it confirms."""
+        event.stop()
+        event.prevent_default()  # not FormDialog's handler as well
+        if event.input.id in ("minutes", "time-note"):
+            self._add_time()
+        else:
+            self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        event.prevent_default()  # FormDialog's handler runs only through super()
+        if event.button.id == "add":
+            self._add_time()
+        else:
+            super().on_button_pressed(event)
+
+    def action_confirm(self) -> None:
+        self._submit()
+
+    def _add_time(self) -> None:
+        if self.add_time is None:
+            return
+        minutes_input = self.query_one("#minutes", Input)
+        raw = minutes_input.value.strip()
+        try:
+            minutes = int(raw)
+        except ValueError:
+            self._say("Minutes must be a whole number, e.g. 45.")
+            minutes_input.focus()
+            return
+        note = self.query_one("#time-note", Input)
+        try:
+            self.context = self.add_time(
+                minutes, self.query_one("#billable", Checkbox).value, note.value
+            )
+        except ServiceError as exc:
+            self._say(str(exc))
+            return
+        self.query_one("#time-lines", Static).update(time_check_renderable(self.context))
+        minutes_input.value = ""
+        note.value = ""
+        self._clear()
+        self.notify(f"#{self.ticket_number}: logged {format_minutes(minutes)}")
+        self.query_one("#time-ok", Checkbox).focus()
 
     def _submit(self) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if self.required and not reason:
-            self.query_one("#error", Label).update("[red]Please say what fixed it.[/red]")
+        problems: list[str] = []
+        code: str | None = None
+        summary = ""
+        time_ok = False
+        if self.resolving:
+            value = self.query_one("#code", Select).value
+            code = value if isinstance(value, str) else None
+            summary = self.query_one("#summary", Input).value.strip()
+            time_ok = self.query_one("#time-ok", Checkbox).value
+            if code is None:
+                problems.append("pick a resolution code")
+            if not summary:
+                problems.append("say what fixed it (resolution summary)")
+            if not time_ok:
+                problems.append("check the logged time and tick “Time is correct”")
+        notes = ""
+        follow_on: tuple[str, ...] = ()
+        if self.closing:
+            notes = self.query_one("#notes", TextArea).text.strip()
+            follow_on = tuple(
+                kind.value
+                for kind in FollowOn
+                if self.query_one(f"#follow-{kind.value}", Checkbox).value
+            )
+        if problems:
+            self._say(f"Not yet: {'; '.join(problems)}.")
             return
-        self.dismiss(TransitionInput(reason))
+        answer = TransitionInput(
+            reason=summary,
+            closure=Closure(code=code, summary=summary, notes=notes, follow_on=follow_on,
+                            time_checked=time_ok),
+        )
+        try:
+            self.submit(answer)
+        except ServiceError as exc:
+            self._say(str(exc))
+            self.notify(str(exc), title="Status not changed", severity="error")
+            return
+        self.dismiss(answer)
+
+    def _say(self, text: str) -> None:
+        line = self.query_one("#error", Label)
+        line.update(Text(f"✖ {text}"))
+        line.add_class("-shown")
+
+    def _clear(self) -> None:
+        line = self.query_one("#error", Label)
+        line.update("")
+        line.remove_class("-shown")
 
 
 def needs_input(target: StatusView) -> bool:
-    """Moves that stop the resolution clock ask for a summary; the others go straight."""
-    return target.category == StatusCategory.RESOLVED
+    """Moves that end the work ask first (resolution, time check, sign-off)."""
+    return target.category in (StatusCategory.RESOLVED, StatusCategory.CLOSED)
 
 
 def request_status_change(
@@ -88,15 +318,12 @@ def request_status_change(
 ) -> None:
     """Change a ticket's status, asking first when the move needs input."""
 
-    def apply(answer: TransitionInput | None) -> None:
+    def change(answer: TransitionInput) -> None:
+        desk.change_status(ticket_id, target.key or "", reason=answer.reason,
+                           closure=answer.closure)
+
+    def done(answer: TransitionInput | None) -> None:
         if answer is None:
-            if on_done:
-                on_done(False)
-            return
-        try:
-            desk.change_status(ticket_id, target.key or "", reason=answer.reason)
-        except ServiceError as exc:
-            screen.notify(str(exc), title="Status not changed", severity="error")
             if on_done:
                 on_done(False)
             return
@@ -104,12 +331,38 @@ def request_status_change(
         offer_cascade(screen, desk, ticket_id, ticket_number, target, answer.reason,
                       on_done=on_done)
 
-    if needs_input(target):
-        screen.app.push_screen(
-            TransitionDialog(ticket_number, target, required=True), callback=apply
-        )
-    else:
-        apply(TransitionInput(""))
+    if not needs_input(target):
+        try:
+            change(TransitionInput(""))
+        except ServiceError as exc:
+            screen.notify(str(exc), title="Status not changed", severity="error")
+            if on_done:
+                on_done(False)
+            return
+        done(TransitionInput(""))
+        return
+
+    def add_time(minutes: int, billable: bool, note: str) -> ClosingContext:
+        ticket_view.log_time(desk, ticket_id, minutes=minutes, billable=billable, note=note)
+        return ticket_view.closing_context(desk, ticket_id)
+
+    try:
+        context = ticket_view.closing_context(desk, ticket_id)
+    except ServiceError as exc:
+        screen.notify(str(exc), title="Status not changed", severity="error")
+        if on_done:
+            on_done(False)
+        return
+    screen.app.push_screen(
+        TransitionDialog(
+            ticket_number,
+            target,
+            context=context,
+            submit=change,
+            add_time=add_time if desk.me() is not None else None,
+        ),
+        callback=done,
+    )
 
 
 CASCADING = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
@@ -160,8 +413,8 @@ def offer_cascade(
     screen.app.push_screen(
         ConfirmDialog(
             f"Also {verb} the {count} open {noun} of #{ticket_number}?",
-            f"Each moves to {target.name} with this reason; resolved or closed children "
-            "are left as they are.",
+            f"Each moves to {target.name} with this reason and the master's resolution; "
+            "resolved or closed children are left as they are.",
             yes=f"{verb.capitalize()} {noun}",
         ),
         callback=answered,

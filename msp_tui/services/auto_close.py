@@ -2,9 +2,11 @@
 
 A customer reply before then reopens the same ticket (mail intake moves it back to work,
 which clears `resolved_at` and resumes the resolution clock), so it simply stops being a
-candidate here. Only the holder of the `auto_close` lease runs it; candidates are found
-by status (the `ix_ticket_status_due` index) and `resolved_at`, in batches, each its
-own short transaction.
+candidate here. Auto-close is the system's sign-off: the ticket records `closed_by`
+"system" and closure notes saying why, and keeps the resolution its technician gave.
+Only the holder of the `auto_close` lease runs it; candidates are found by status (the
+`ix_ticket_status_due` index) and `resolved_at`, in batches, each its own short
+transaction.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def close_resolved(
     actor = tickets.Actor(ACTOR_NAME)
     hours = after.total_seconds() / 3600
     reason = f"auto-closed: resolved {hours:g} h ago with no customer reply"
+    closure = tickets.Closure(notes=f"auto-closed after {hours:g} h without customer reply")
     closed = 0
     while True:
         with db.session() as s:
@@ -74,7 +77,8 @@ def close_resolved(
                 if ticket is None:
                     continue
                 tickets.change_status(
-                    s, ticket, WellKnownStatus.CLOSED, at=now, actor=actor, reason=reason
+                    s, ticket, WellKnownStatus.CLOSED, at=now, actor=actor, reason=reason,
+                    closure=closure,
                 )
                 closed += 1
         if len(ids) < batch:

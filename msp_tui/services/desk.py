@@ -18,7 +18,7 @@ from msp_tui.services import handoff, links, outbox, priority_policy, tickets
 from msp_tui.services.handoff import HandoffResult
 from msp_tui.services.links import CascadeResult
 from msp_tui.services.outbox import OutboundSettings
-from msp_tui.services.tickets import SYSTEM, Actor, ServiceError
+from msp_tui.services.tickets import SYSTEM, Actor, Closure, ServiceError
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, read_change_seq
 from msp_tui.store.models import Ticket
@@ -192,7 +192,16 @@ class Desk:
         with self.db.session() as s:
             outbox.retry_now(s, outbox_id, self.clock.now())
 
-    def change_status(self, ticket_id: int, status_key: str, reason: str = "") -> None:
+    def change_status(
+        self,
+        ticket_id: int,
+        status_key: str,
+        reason: str = "",
+        *,
+        closure: Closure | None = None,
+    ) -> None:
+        """Move a ticket; resolving needs `closure` with a code and a summary, closing
+        records my sign-off with its notes and follow-on work (see `tickets.Closure`)."""
         with self.db.session() as s:
             tickets.change_status(
                 s,
@@ -201,6 +210,7 @@ class Desk:
                 at=self.clock.now(),
                 actor=self.actor(),
                 reason=reason,
+                closure=closure,
             )
 
     def change_priority(self, ticket_id: int, priority: PriorityCode, reason: str) -> None:

@@ -28,7 +28,7 @@ from msp_tui.services import outbox, tickets
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tickets import Actor, ServiceError
 from msp_tui.store.db import bump_change_seq
-from msp_tui.store.models import Status, Ticket
+from msp_tui.store.models import ResolutionCode, Status, Ticket
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,18 @@ def cascade_status(
     reason: str = "",
 ) -> list[CascadeResult]:
     """Move the master's open children to `status_key` (resolving or closing only),
-    each through `change_status` and the lifecycle table; a refusal is reported."""
+    each through `change_status` and the lifecycle table; a refusal is reported.
+
+    The children inherit the master's resolution code and summary (one fault, one fix),
+    so they count in trend reports like the master; the master's follow-on work stays on
+    the master, and each child is signed off by whoever ran the cascade."""
     target = tickets.status_by_key(s, status_key)
+    code = s.get(ResolutionCode, master.resolution_code_id) if master.resolution_code_id else None
+    inherited = tickets.Closure(
+        code=code.code if code is not None else None,
+        summary=master.resolution_summary,
+        from_master=True,
+    )
     children = children_of(s, master)
     moving = set(cascade_targets([facts for _, facts in children], target.category))
     why = f"with master #{master.number}" + (f": {reason}" if reason else "")
@@ -134,7 +144,8 @@ def cascade_status(
             continue
         try:
             with s.begin_nested():
-                tickets.change_status(s, child, status_key, at=at, actor=actor, reason=why)
+                tickets.change_status(s, child, status_key, at=at, actor=actor, reason=why,
+                                      closure=inherited)
         except ServiceError as exc:
             s.refresh(child)
             results.append(CascadeResult(child.number, str(exc)))

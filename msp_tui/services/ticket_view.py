@@ -8,7 +8,7 @@ The plain formatters live here too, so tests and other screens format the same w
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,13 +17,20 @@ from sqlmodel import Session
 from msp_tui.engine import sla as eng
 from msp_tui.engine.priority_policy import is_higher
 from msp_tui.engine.targets import parse_target
-from msp_tui.engine.vocabulary import BillingType, ClockKind, ClockState, Direction, OutboxState
+from msp_tui.engine.vocabulary import (
+    BillingType,
+    ClockKind,
+    ClockState,
+    Direction,
+    FollowOn,
+    OutboxState,
+)
 from msp_tui.services import sla, tickets
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store import ticket_queries as tq
-from msp_tui.store.models import Ticket
+from msp_tui.store.models import Client, ResolutionCode, Ticket
 from msp_tui.store.queries import TechnicianView, technician_by_email
 from msp_tui.store.ticket_queries import (
     NOT_EMAILED,
@@ -31,7 +38,9 @@ from msp_tui.store.ticket_queries import (
     DeliveryView,
     MessageView,
     PriorityView,
+    ResolutionCodeView,
     TicketDetail,
+    TimeEntryView,
 )
 
 DAY_SECONDS = 24 * 3600
@@ -92,11 +101,86 @@ def priority_options(desk: Desk) -> list[PriorityView]:
         return tq.priority_options(s)
 
 
-def default_billable(billing_type: str | None) -> bool:
-    """Time is billable unless the contract is fixed monthly (or there is no client to bill)."""
+BILLING_LABEL = {
+    BillingType.TIME_AND_MATERIALS: "Time & Materials",
+    BillingType.FIXED_MONTHLY: "Fixed Monthly",
+    BillingType.HYBRID: "Hybrid",
+}
+
+FOLLOW_ON_LABEL = {
+    FollowOn.REPLACEMENT_ORDERED: "Replacement ordered",
+    FollowOn.LICENSE_TRUE_UP: "License true-up",
+    FollowOn.CHANGE_REQUEST: "Change request",
+    FollowOn.OTHER: "Other (see notes)",
+}
+
+
+def default_billable(billing_type: str | None, hybrid_default: bool = True) -> bool:
+    """New time is billable for Time & Materials, not for Fixed Monthly (nor without a
+    client to bill), and as the client says for Hybrid."""
+    return tickets.default_billable(billing_type, hybrid_default)
+
+
+def billing_hint(client: str | None, billing_type: str | None, billable: bool) -> str:
+    """Why new time starts (non-)billable, in the words the time dialogs show."""
     if billing_type is None:
-        return False
-    return billing_type != BillingType.FIXED_MONTHLY
+        return "No client to bill: not billable by default."
+    contract = BILLING_LABEL.get(BillingType(billing_type), billing_type)
+    return f"{client}: {contract} contract, so {'' if billable else 'not '}billable by default."
+
+
+@dataclass(frozen=True)
+class ClosingContext:
+    """What the resolve and close dialogs show: the codes to pick from, the ticket's time
+    to confirm, whether it already has a resolution, and who signs the close off."""
+
+    codes: tuple[ResolutionCodeView, ...]
+    entries: tuple[TimeEntryView, ...]
+    billable_default: bool
+    billing_hint: str
+    resolution_label: str | None
+    resolution_summary: str
+    signer: str
+
+    @property
+    def billable_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries if e.billable)
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries)
+
+
+def closing_context(desk: Desk, ticket_id: int) -> ClosingContext:
+    """One read for the transition dialog (and again after it logs missing time)."""
+    with desk.db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            raise ServiceError(f"no ticket with id {ticket_id}")
+        client = s.get(Client, ticket.client_id) if ticket.client_id is not None else None
+        code = (
+            s.get(ResolutionCode, ticket.resolution_code_id)
+            if ticket.resolution_code_id is not None
+            else None
+        )
+        billing = client.billing_type if client is not None else None
+        billable = default_billable(billing, client.hybrid_billable_default if client else True)
+        context = ClosingContext(
+            codes=tuple(tq.resolution_codes(s)),
+            entries=tq.time_entries(s, ticket_id),
+            billable_default=billable,
+            billing_hint=billing_hint(client.name if client else None, billing, billable),
+            resolution_label=code.label if code is not None else None,
+            resolution_summary=ticket.resolution_summary,
+            signer="",
+        )
+    me = desk.me()
+    return replace(context, signer=me.name if me is not None else tickets.SYSTEM.name)
+
+
+def resolution_codes(desk: Desk) -> list[ResolutionCodeView]:
+    with desk.db.session() as s:
+        return tq.resolution_codes(s)
 
 
 def log_time(

@@ -8,17 +8,20 @@ sequence so other consoles notice. The SLA engine hooks in here, not in screens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from msp_tui.engine import escalation as esc
-from msp_tui.engine.lifecycle import TransitionError
+from msp_tui.engine.lifecycle import TransitionError, transition
 from msp_tui.engine.links import LinkError, validate_parent
 from msp_tui.engine.vocabulary import (
+    BillingType,
     Channel,
     Direction,
+    FollowOn,
     PriorityCode,
     StatusCategory,
     TicketType,
@@ -31,6 +34,7 @@ from msp_tui.store.models import (
     Client,
     EscalationRule,
     Message,
+    ResolutionCode,
     SlaProfile,
     Status,
     Technician,
@@ -211,6 +215,29 @@ def add_message(
     return message
 
 
+@dataclass(frozen=True)
+class Closure:
+    """What resolving or closing a ticket records.
+
+    `code` (a `ResolutionCode.code`) and `summary` say why it was resolved, for trend
+    reports; `notes` and `follow_on` (`FollowOn` values) are the closing technician's
+    sign-off: what work the ticket leaves (a replacement ordered, a license true-up, a
+    change request). `time_checked` means the technician confirmed the logged time.
+    `from_master` marks a cascade: the child takes the master's resolution, whatever it
+    is, so the requirement was the master's to meet.
+    """
+
+    code: str | None = None
+    summary: str = ""
+    notes: str = ""
+    follow_on: tuple[str, ...] = ()
+    time_checked: bool = False
+    from_master: bool = False
+
+
+_DONE = (StatusCategory.RESOLVED, StatusCategory.CLOSED)
+
+
 def change_status(
     s: Session,
     ticket: Ticket,
@@ -219,15 +246,29 @@ def change_status(
     at: datetime,
     actor: Actor,
     reason: str = "",
+    closure: Closure | None = None,
 ) -> Status:
     """Move a ticket to another status: the lifecycle table decides whether it may, and
-    what the move does to the SLA clocks (pause, resume, resolve, reopen, close)."""
+    what the move does to the SLA clocks (pause, resume, resolve, reopen, close).
+
+    A technician resolving a ticket (or closing one that was never resolved) must give
+    an active resolution code and a summary; the system (rules, mail intake, auto-close)
+    need not, and a cascade passes the master's. Closing records who signed it off
+    ("system" for anyone but a technician), the closure notes and follow-on work;
+    reopening clears all of that (the audit trail keeps the old values).
+    """
     new = status_by_key(s, status_key)
     old = s.get(Status, ticket.status_id)
     if old is None:
         raise ServiceError(f"ticket #{ticket.number} has an unknown status")
     if old.id == new.id:
         return new
+    try:
+        transition(old.category, new.category)  # refuse an impossible move before the rest
+    except TransitionError as exc:
+        raise ServiceError(f"#{ticket.number}: {exc}") from exc
+    closure = closure or Closure()
+    code = _check_closure(s, ticket, old, new, closure, actor)
     try:
         sla.on_status_change(s, ticket, old, new, at)
     except TransitionError as exc:
@@ -252,8 +293,141 @@ def change_status(
     s.add(ticket)
     audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
           field="status", old=old.name, new=new.name, reason=reason)
+    _record_closure(s, ticket, old, new, closure, code, at=at, actor=actor)
     bump_change_seq(s)
     return new
+
+
+def _check_closure(
+    s: Session, ticket: Ticket, old: Status, new: Status, closure: Closure, actor: Actor
+) -> ResolutionCode | None:
+    """The resolution code to record (None: keep what the ticket has), or a
+    `ServiceError` naming every problem with what was given; nothing is written then."""
+    problems: list[str] = []
+    code: ResolutionCode | None = None
+    wanted = (closure.code or "").strip()
+    if wanted:
+        code = s.exec(select(ResolutionCode).where(ResolutionCode.code == wanted)).first()
+        if code is None:
+            problems.append(f"unknown resolution code {wanted!r}")
+        elif not (code.active or code.id == ticket.resolution_code_id or closure.from_master):
+            problems.append(f"resolution code {code.label!r} is no longer in use")
+    if (
+        needs_resolution(old.category, new.category, has_code=ticket.resolution_code_id is not None)
+        and actor.technician_id is not None
+        and not closure.from_master
+    ):
+        missing = [
+            what
+            for what, given in (
+                ("a resolution code", wanted),
+                ("a resolution summary", closure.summary.strip()),
+            )
+            if not given
+        ]
+        if missing:
+            verb = "resolving" if new.category == StatusCategory.RESOLVED else "closing"
+            problems.insert(0, f"{verb} #{ticket.number} needs {' and '.join(missing)}")
+    if new.category not in _DONE and (wanted or closure.summary.strip()):
+        problems.append("a resolution code and summary are given when resolving or closing")
+    kinds = {k.value for k in FollowOn}
+    for kind in closure.follow_on:
+        if kind not in kinds:
+            problems.append(
+                f"unknown follow-on {kind!r}; expected {', '.join(k.value for k in FollowOn)}"
+            )
+    if new.category != StatusCategory.CLOSED and (closure.follow_on or closure.notes.strip()):
+        problems.append("closure notes and follow-on work are recorded when closing")
+    elif FollowOn.OTHER in closure.follow_on and not closure.notes.strip():
+        problems.append("follow-on 'other' needs closure notes saying what is left to do")
+    if problems:
+        raise ServiceError("; ".join(problems))
+    return code
+
+
+def needs_resolution(old: str, new: str, *, has_code: bool) -> bool:
+    """Whether a move ends the work on a ticket that has no resolution yet: resolving it,
+    or closing it straight from work (or from a resolve that recorded no code)."""
+    if new not in _DONE:
+        return False
+    return old not in _DONE or not has_code
+
+
+def _record_closure(
+    s: Session,
+    ticket: Ticket,
+    old: Status,
+    new: Status,
+    closure: Closure,
+    code: ResolutionCode | None,
+    *,
+    at: datetime,
+    actor: Actor,
+) -> None:
+    """Write the resolution and sign-off fields the move implies, one audit row each."""
+    changes: dict[str, tuple[object, object]] = {}
+    if new.category in _DONE:
+        if code is not None and code.id != ticket.resolution_code_id:
+            changes["resolution_code"] = (_code_key(s, ticket.resolution_code_id), code.code)
+            ticket.resolution_code_id = code.id
+        summary = closure.summary.strip()
+        if summary and summary != ticket.resolution_summary:
+            changes["resolution_summary"] = (ticket.resolution_summary or None, summary)
+            ticket.resolution_summary = summary
+        if closure.time_checked:
+            billable, total = _logged_minutes(s, ticket)
+            changes["time_check"] = (
+                None, f"confirmed: {total} min logged, {billable} min billable"
+            )
+    if new.category == StatusCategory.CLOSED:
+        signed = actor.name if actor.technician_id is not None else SYSTEM.name
+        follow_on = [k.value for k in FollowOn if k.value in closure.follow_on]
+        changes["closed_by"] = (ticket.closed_by, signed)
+        ticket.closed_by_id, ticket.closed_by = actor.technician_id, signed
+        if closure.notes.strip() != ticket.closure_notes:
+            changes["closure_notes"] = (ticket.closure_notes or None, closure.notes.strip())
+            ticket.closure_notes = closure.notes.strip()
+        if follow_on != list(ticket.follow_on or []):
+            changes["follow_on"] = (_joined(ticket.follow_on), _joined(follow_on))
+            ticket.follow_on = follow_on
+    elif new.category not in _DONE and old.category in _DONE:
+        # Reopened: the next resolve says anew what fixed it; the audit keeps the old.
+        for field, value in (
+            ("resolution_code", _code_key(s, ticket.resolution_code_id)),
+            ("resolution_summary", ticket.resolution_summary or None),
+            ("closed_by", ticket.closed_by),
+            ("closure_notes", ticket.closure_notes or None),
+            ("follow_on", _joined(ticket.follow_on)),
+        ):
+            if value is not None:
+                changes[field] = (value, None)
+        ticket.resolution_code_id = None
+        ticket.resolution_summary = ""
+        ticket.closed_by_id = ticket.closed_by = None
+        ticket.closure_notes = ""
+        ticket.follow_on = []
+    s.add(ticket)
+    why = "reopened" if new.category not in _DONE else ""
+    for field, (before, after) in changes.items():
+        audit(s, at=at, actor=actor, entity="ticket", entity_id=ticket.id,  # type: ignore[arg-type]
+              field=field, old=before, new=after, reason=why)
+
+
+def _code_key(s: Session, code_id: int | None) -> str | None:
+    row = s.get(ResolutionCode, code_id) if code_id is not None else None
+    return row.code if row is not None else None
+
+
+def _joined(kinds: Sequence[str] | None) -> str | None:
+    return ", ".join(kinds) if kinds else None
+
+
+def _logged_minutes(s: Session, ticket: Ticket) -> tuple[int, int]:
+    """(billable, total) minutes logged on the ticket."""
+    rows = s.exec(
+        select(TimeEntry.minutes, TimeEntry.billable).where(TimeEntry.ticket_id == ticket.id)
+    ).all()
+    return sum(m for m, b in rows if b), sum(m for m, _ in rows)
 
 
 def assign(
@@ -401,19 +575,38 @@ def match_client(
     bump_change_seq(s)
 
 
+def default_billable(billing_type: str | None, hybrid_default: bool = True) -> bool:
+    """Whether new time is billable unless the technician says otherwise: always for Time
+    & Materials, never for Fixed Monthly (or without a client to bill), and as the client
+    is configured for Hybrid."""
+    if billing_type == BillingType.TIME_AND_MATERIALS:
+        return True
+    if billing_type == BillingType.HYBRID:
+        return hybrid_default
+    return False
+
+
 def log_time(
     s: Session,
     ticket: Ticket,
     *,
     technician_id: int,
     minutes: int,
-    billable: bool,
     work_date: date,
     at: datetime,
+    billable: bool | None = None,
     note: str = "",
 ) -> TimeEntry:
+    """Log time on a ticket; `billable=None` takes the client's default (`default_billable`)."""
     if minutes <= 0:
         raise ServiceError("time entries need a positive number of minutes")
+    if billable is None:
+        client = s.get(Client, ticket.client_id) if ticket.client_id is not None else None
+        billable = (
+            default_billable(client.billing_type, client.hybrid_billable_default)
+            if client is not None
+            else False
+        )
     entry = TimeEntry(
         ticket_id=ticket.id,  # type: ignore[arg-type]
         technician_id=technician_id,

@@ -26,6 +26,7 @@ from msp_tui.store.models import (
     Message,
     OutboxMail,
     Priority,
+    ResolutionCode,
     SlaClock,
     SlaClockEvent,
     SlaProfile,
@@ -137,6 +138,16 @@ class TimeEntryView:
     billable: bool
     note: str
     created_at: datetime
+    # Approved for invoicing: locked, nothing on the ticket may change or delete it.
+    approved: bool = False
+
+
+@dataclass(frozen=True)
+class ResolutionCodeView:
+    """A resolution code a technician can pick (its `code` is the stable report key)."""
+
+    code: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,7 @@ class TicketDetail:
     client_id: int | None
     client: str | None
     client_billing_type: str | None
+    client_hybrid_billable: bool  # a Hybrid client's default for new time
     client_vip: bool
     client_profile: str | None  # the client's SLA tier
     client_profile_calendar_id: int | None
@@ -204,6 +216,14 @@ class TicketDetail:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # Why it was resolved, who signed the close off ("system" for auto-close) and what
+    # follow-on work it leaves (`FollowOn` values).
+    resolution_code: str | None = None
+    resolution_label: str | None = None
+    resolution_summary: str = ""
+    closed_by: str | None = None
+    closure_notes: str = ""
+    follow_on: tuple[str, ...] = ()
     messages: tuple[MessageView, ...] = ()
     clocks: tuple[ClockView, ...] = ()
     clock_events: tuple[ClockEventView, ...] = ()
@@ -258,7 +278,7 @@ def ticket_detail(session: Session, ticket_id: int) -> TicketDetail | None:
         messages=_messages(session, ticket_id),
         clocks=_clocks(session, ticket_id, events),
         clock_events=events,
-        time_entries=_time_entries(session, ticket_id),
+        time_entries=time_entries(session, ticket_id),
         parent=parent,
         children=children,
         duplicate_of=duplicate_of,
@@ -288,6 +308,9 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
             Ticket.client_id,
             Client.name.label("client"),
             Client.billing_type.label("client_billing_type"),
+            sa.func.coalesce(Client.hybrid_billable_default, True).label(
+                "client_hybrid_billable"
+            ),
             sa.func.coalesce(Client.vip, False).label("client_vip"),
             SlaProfile.name.label("client_profile"),
             SlaProfile.calendar_id.label("client_profile_calendar_id"),
@@ -313,6 +336,12 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
             Ticket.first_response_at,
             Ticket.resolved_at,
             Ticket.closed_at,
+            ResolutionCode.code.label("resolution_code"),
+            ResolutionCode.label.label("resolution_label"),
+            Ticket.resolution_summary,
+            Ticket.closed_by,
+            Ticket.closure_notes,
+            Ticket.follow_on,
             Ticket.parent_id,
             Ticket.duplicate_of_id,
         )
@@ -327,6 +356,7 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
         .outerjoin(assignee, assignee.id == Ticket.assignee_id)
         .outerjoin(secondary, secondary.id == Ticket.secondary_id)
         .outerjoin(TechGroup, TechGroup.id == Ticket.group_id)
+        .outerjoin(ResolutionCode, ResolutionCode.id == Ticket.resolution_code_id)
         .where(Ticket.id == ticket_id)
     )
     row = session.execute(stmt).mappings().one_or_none()
@@ -337,6 +367,10 @@ def _header(session: Session, ticket_id: int) -> dict[str, object] | None:
     # A ticket filed on a top-level category has no sub-category.
     out["category"], out["sub_category"] = (parent_name, own) if parent_name else (own, None)
     out["client_vip"] = bool(out["client_vip"])
+    out["client_hybrid_billable"] = bool(out["client_hybrid_billable"])
+    out["follow_on"] = tuple(out["follow_on"] or ())
+    out["resolution_summary"] = out["resolution_summary"] or ""
+    out["closure_notes"] = out["closure_notes"] or ""
     return out
 
 
@@ -538,7 +572,8 @@ def _clock_events(session: Session, ticket_id: int) -> tuple[ClockEventView, ...
     return tuple(ClockEventView(*row) for row in session.execute(stmt).all())
 
 
-def _time_entries(session: Session, ticket_id: int) -> tuple[TimeEntryView, ...]:
+def time_entries(session: Session, ticket_id: int) -> tuple[TimeEntryView, ...]:
+    """The ticket's time, oldest work first (the detail's Time pane, the time check)."""
     stmt = (
         sa.select(
             TimeEntry.id,
@@ -548,12 +583,23 @@ def _time_entries(session: Session, ticket_id: int) -> tuple[TimeEntryView, ...]
             TimeEntry.billable,
             TimeEntry.note,
             TimeEntry.created_at,
+            TimeEntry.approved,
         )
         .join(Technician, Technician.id == TimeEntry.technician_id)
         .where(TimeEntry.ticket_id == ticket_id)
         .order_by(TimeEntry.work_date, TimeEntry.created_at, TimeEntry.id)
     )
     return tuple(TimeEntryView(*row) for row in session.execute(stmt).all())
+
+
+def resolution_codes(session: Session) -> list[ResolutionCodeView]:
+    """The active resolution codes in their list order (inactive ones are kept for history)."""
+    rows = session.execute(
+        sa.select(ResolutionCode.code, ResolutionCode.label)
+        .where(ResolutionCode.active == sa.true())
+        .order_by(ResolutionCode.sort_order, ResolutionCode.label)
+    ).all()
+    return [ResolutionCodeView(*r) for r in rows]
 
 
 def priority_options(session: Session) -> list[PriorityView]:

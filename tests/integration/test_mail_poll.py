@@ -29,7 +29,7 @@ from msp_tui.store.models import (
 )
 from tests.mail_builders import customer_mail
 from tests.mailservers import ImapAccount
-from tests.services.gold_desk import Desk, add_mail_people, build_gold_desk
+from tests.services.gold_desk import FIXED, Desk, add_mail_people, build_gold_desk
 
 INTAKE = IntakeSettings(default_priority=PriorityCode.P3, our_addresses=("help@msp.example",),
                         own_id_domain="msp.example", max_attachment_bytes=100_000)
@@ -110,7 +110,7 @@ def test_replies_thread_by_header_and_by_token_and_reopen(poller: Poller, doveco
     [ticket] = poller.tickets()
     with poller.desk.db.session() as s:
         svc.change_status(s, s.get(Ticket, ticket.id), "resolved",  # type: ignore[arg-type]
-                          at=poller.clock.now(), actor=poller.desk.tech)
+                          at=poller.clock.now(), actor=poller.desk.tech, closure=FIXED)
     poller.clock.advance(timedelta(minutes=10))
     dovecot.append(mail(subject="Re: Printer offline", message_id="<m2@acme.example>",
                         in_reply_to="<m1@acme.example>", body="It broke again.").as_bytes())

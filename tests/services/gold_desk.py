@@ -29,6 +29,10 @@ NY = ZoneInfo("America/New_York")
 MON = datetime(2026, 11, 23, 10, 0, tzinfo=NY)  # a Monday
 
 
+# What a technician resolving (or closing an unresolved ticket) must give.
+FIXED = svc.Closure("fixed", "Fixed it")
+
+
 def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NY)  # type: ignore[misc]
 

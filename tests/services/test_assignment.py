@@ -30,7 +30,7 @@ from msp_tui.store.models import (
     Ticket,
 )
 from tests.conftest import FIXED_NOW
-from tests.services.gold_desk import MON, Desk, new_ticket
+from tests.services.gold_desk import FIXED, MON, Desk, new_ticket
 
 # ---------------------------------------------------------------- the demo's starter set
 
@@ -290,7 +290,8 @@ def test_least_open_load_beats_the_rotation(desk: Desk, team: dict[str, int]) ->
     with desk.db.session() as s:
         ticket = s.get(Ticket, done.id)
         assert ticket is not None
-        svc.change_status(s, ticket, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, ticket, "resolved", at=MON + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
     with desk.db.session() as s:  # the pointer says Ann is next, but Dee has one fewer
         assert new_ticket(s, desk, at=MON + timedelta(hours=2)).assignee_id == team["Dee"]
 
@@ -299,7 +300,8 @@ def test_loads_count_this_transactions_own_changes(desk: Desk, team: dict[str, i
     with desk.db.session() as s:
         tickets = [new_ticket(s, desk, at=MON + timedelta(minutes=i)) for i in range(4)]
         done = next(t for t in tickets if t.assignee_id == team["Dee"])
-        svc.change_status(s, done, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, done, "resolved", at=MON + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
         assert new_ticket(s, desk, at=MON + timedelta(hours=2)).assignee_id == team["Dee"]
 
 

@@ -15,7 +15,7 @@ from msp_tui.services import tickets as svc
 from msp_tui.services.auto_close import AUTO_CLOSE_LEASE, close_resolved
 from msp_tui.services.tick import acquire_lease
 from msp_tui.store.models import AuditEvent, SlaClock, Status, Ticket
-from tests.services.gold_desk import MON, Desk, new_ticket
+from tests.services.gold_desk import FIXED, MON, Desk, new_ticket
 
 DAY = timedelta(hours=24)
 RESOLVED_AT = MON + timedelta(hours=1)
@@ -25,7 +25,7 @@ def resolved_ticket(d: Desk, *, at: datetime = RESOLVED_AT, status: str = "resol
     with d.db.session() as s:
         t = new_ticket(s, d)
         svc.change_status(s, t, "in_progress", at=MON + timedelta(minutes=5), actor=d.tech)
-        svc.change_status(s, t, status, at=at, actor=d.tech, reason="fixed")
+        svc.change_status(s, t, status, at=at, actor=d.tech, reason="fixed", closure=FIXED)
         return t.id  # type: ignore[return-value]
 
 
@@ -88,7 +88,7 @@ def test_a_customer_reply_reopens_the_same_ticket_and_restarts_the_grace(desk: D
         assert resolution.state == ClockState.RUNNING
         assert resolution.consumed_seconds == used_when_resolved
         svc.change_status(s, s.get(Ticket, tid), "resolved", at=clock.now(),  # type: ignore[arg-type]
-                          actor=desk.tech)
+                          actor=desk.tech, closure=FIXED)
     clock.advance(DAY - timedelta(minutes=1))
     assert run(desk, clock) == 0
     clock.advance(minutes=1)

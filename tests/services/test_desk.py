@@ -8,7 +8,7 @@ from sqlmodel import select
 from msp_tui.engine.badges import Badge, badge_for
 from msp_tui.engine.vocabulary import PriorityCode
 from msp_tui.services.desk import Desk
-from msp_tui.services.tickets import ServiceError
+from msp_tui.services.tickets import Closure, ServiceError
 from msp_tui.store.models import AuditEvent, Client, Message, Ticket
 
 
@@ -37,7 +37,8 @@ def test_a_ticket_through_the_desk(demo_desk: Desk) -> None:
     demo_desk.clock.advance(hours=1)  # type: ignore[attr-defined]
     demo_desk.change_status(tid, "in_progress")
     demo_desk.change_priority(tid, PriorityCode.P1, "whole legal team blocked")
-    demo_desk.change_status(tid, "resolved", reason="replaced the drive")
+    demo_desk.change_status(tid, "resolved", reason="replaced the drive",
+                            closure=Closure("hardware_replaced", "replaced the drive"))
     row = _row(demo_desk, tid)
     assert row.status == "Resolved"
     assert badge_for(row.clocks, demo_desk.clock.now()).badge in (Badge.MET, Badge.BREACHED)

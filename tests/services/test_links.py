@@ -9,16 +9,20 @@ from msp_tui.engine.vocabulary import PriorityCode, RulePhase
 from msp_tui.services import assignment, links, tickets
 from msp_tui.services.desk import Desk
 from msp_tui.services.outbox import OutboundSettings
-from msp_tui.services.tickets import ServiceError
+from msp_tui.services.tickets import Closure, ServiceError
 from msp_tui.store.models import (
     AuditEvent,
     Client,
     Contact,
     Message,
     OutboxMail,
+    ResolutionCode,
     Status,
     Ticket,
 )
+
+FIXED = Closure("fixed", "Fixed it")
+MX = Closure("configuration_change", "MX record fixed")
 
 OUTBOUND = OutboundSettings(from_address="Demo MSP <help@demo-msp.example>", ticket_prefix="MSP")
 
@@ -67,6 +71,14 @@ def fields(desk: Desk, ticket_id: int, field: str) -> list[tuple[str | None, str
         ).all()]
 
 
+def resolution(desk: Desk, ticket_id: int) -> tuple[str | None, str]:
+    with desk.db.session() as s:
+        t = s.get(Ticket, ticket_id)
+        assert t is not None
+        code = s.get(ResolutionCode, t.resolution_code_id) if t.resolution_code_id else None
+        return (code.code if code else None), t.resolution_summary
+
+
 def test_link_and_unlink_children(demo_desk: Desk) -> None:
     master, a, b = new(demo_desk), new(demo_desk), new(demo_desk)
     na, nb = row(demo_desk, a)[0], row(demo_desk, b)[0]
@@ -97,9 +109,10 @@ def test_linking_children_is_all_or_nothing(demo_desk: Desk) -> None:
 def test_cascade_resolve_moves_open_children_only(demo_desk: Desk) -> None:
     master, a, b, c = (new(demo_desk) for _ in range(4))
     demo_desk.link_children(master, [row(demo_desk, t)[0] for t in (a, b, c)])
-    demo_desk.change_status(c, "resolved", "fixed on its own")
+    demo_desk.change_status(c, "resolved", "fixed on its own",
+                            closure=Closure("no_fault_found", "fixed on its own"))
     demo_desk.change_status(b, "waiting_on_customer")
-    demo_desk.change_status(master, "resolved", "MX record fixed")
+    demo_desk.change_status(master, "resolved", "MX record fixed", closure=MX)
     results = demo_desk.cascade_status(master, "resolved", "MX record fixed")
     assert [(r.number, r.done) for r in results] == [
         (row(demo_desk, a)[0], True), (row(demo_desk, b)[0], True)]
@@ -107,6 +120,10 @@ def test_cascade_resolve_moves_open_children_only(demo_desk: Desk) -> None:
     nm = row(demo_desk, master)[0]
     assert fields(demo_desk, a, "status")[-1][2] == f"with master #{nm}: MX record fixed"
     assert fields(demo_desk, c, "status")[-1][2] == "fixed on its own"  # untouched
+    # the children count in trend reports like the master; c keeps its own resolution
+    assert [resolution(demo_desk, t) for t in (a, b, c)] == [
+        ("configuration_change", "MX record fixed")] * 2 + [
+        ("no_fault_found", "fixed on its own")]
 
 
 def test_a_child_refusing_the_move_is_reported_not_fatal(
@@ -122,6 +139,7 @@ def test_a_child_refusing_the_move_is_reported_not_fatal(
         if ticket.number == na:
             raise ServiceError(f"#{na}: cannot move")
 
+    demo_desk.change_status(master, "closed", closure=FIXED)
     monkeypatch.setattr(links.tickets, "change_status", refuse_a)
     results = demo_desk.cascade_status(master, "closed")
     assert [(r.number, r.error) for r in results] == [(na, f"#{na}: cannot move"), (nb, None)]
@@ -133,7 +151,7 @@ def test_cascade_reply_goes_through_the_outbox_per_child(demo_desk: Desk) -> Non
     made = from_contacts(demo_desk, 4)
     master, a, b, done = (t for t, _ in made)
     demo_desk.link_children(master, [row(demo_desk, t)[0] for t in (a, b, done)])
-    demo_desk.change_status(done, "closed")
+    demo_desk.change_status(done, "closed", closure=FIXED)
     sent = demo_desk.cascade_reply(master, "Mail flows again.", with_master=True)
     assert sent == [row(demo_desk, a)[0], row(demo_desk, b)[0]]
     with demo_desk.db.session() as s:
@@ -171,7 +189,7 @@ def test_a_new_ticket_under_a_parent_and_a_refused_one_creates_nothing(demo_desk
     child = demo_desk.create_ticket(subject="Me too", body="No mail", priority=PriorityCode.P3,
                                     client_id=client_id, parent_number=nm)
     assert row(demo_desk, child)[1] == master
-    demo_desk.change_status(master, "closed")
+    demo_desk.change_status(master, "closed", closure=FIXED)
     with pytest.raises(ServiceError, match=f"#{nm} is closed"):
         demo_desk.check_parent(nm)
     with pytest.raises(ServiceError, match=f"#{nm} is closed"):
@@ -199,7 +217,7 @@ def test_a_categorize_rule_files_new_tickets_under_the_incident(demo_desk: Desk)
     caller = new(demo_desk, "Outlook will not connect")
     assert row(demo_desk, caller)[1] == master
     assert fields(demo_desk, caller, "parent") == [(None, f"#{nm}", "")]
-    demo_desk.change_status(master, "closed")
+    demo_desk.change_status(master, "closed", closure=FIXED)
     late = new(demo_desk, "Outlook still down")  # intake goes on; the refusal is audited
     assert row(demo_desk, late)[1] is None
     assert f"not linked to #{nm}" in fields(demo_desk, late, "parent")[0][2]

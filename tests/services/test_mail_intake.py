@@ -29,7 +29,7 @@ from msp_tui.store.models import (
     TicketRelation,
 )
 from tests.mail_builders import customer_mail
-from tests.services.gold_desk import MON, Desk, add_mail_people
+from tests.services.gold_desk import FIXED, MON, Desk, add_mail_people
 
 SETTINGS = IntakeSettings(
     default_priority=PriorityCode.P3,
@@ -183,14 +183,14 @@ def test_reply_reopens_resolved_and_a_closed_ticket_gets_a_related_new_one(
     first = inbox.take(mail())
     with desk.db.session() as s:
         svc.change_status(s, s.get(Ticket, first.ticket_id), "resolved",  # type: ignore[arg-type]
-                          at=MON + timedelta(hours=1), actor=desk.tech)
+                          at=MON + timedelta(hours=1), actor=desk.tech, closure=FIXED)
     reopened = inbox.take(mail(message_id="<r1@acme.example>", in_reply_to="<m1@acme.example>"),
                           at=MON + timedelta(hours=2))
     assert "reopened" in reopened.detail
     assert status_key(desk, first.ticket_id) == "in_progress"
     with desk.db.session() as s:
         svc.change_status(s, s.get(Ticket, first.ticket_id), "closed",  # type: ignore[arg-type]
-                          at=MON + timedelta(hours=3), actor=desk.tech)
+                          at=MON + timedelta(hours=3), actor=desk.tech, closure=FIXED)
     again = inbox.take(mail(message_id="<r2@acme.example>", in_reply_to="<m1@acme.example>"),
                        at=MON + timedelta(hours=4))
     assert again.outcome == MailOutcome.TICKET and again.ticket_id != first.ticket_id

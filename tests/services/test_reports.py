@@ -20,7 +20,7 @@ from msp_tui.services import tickets as svc
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.store.models import AppMeta, OutboxMail, Technician, Ticket
-from tests.services.gold_desk import MON, NY, Desk, new_ticket, ny
+from tests.services.gold_desk import FIXED, MON, NY, Desk, new_ticket, ny
 
 SETTINGS = OutboundSettings("Desk <desk@msp.example>", "MSP")
 NOW = ny(2026, 11, 23, 11, 0)  # Monday 11:00 New York
@@ -45,7 +45,8 @@ def _urgent_desk(d: Desk) -> dict[str, int]:
         svc.assign(s, p1, technician_id=d.tech.technician_id, at=MON, actor=d.tech)
         svc.assign(s, p4, technician_id=d.tech.technician_id, at=MON, actor=d.tech)
         svc.assign(s, p3, technician_id=sam.id, at=MON, actor=d.tech)
-        svc.change_status(s, done, "resolved", at=MON + timedelta(minutes=5), actor=d.tech)
+        svc.change_status(s, done, "resolved", at=MON + timedelta(minutes=5),
+                          actor=d.tech, closure=FIXED)
         return {name: t.number for name, t in
                 dict(p1=p1, p3=p3, p4=p4, later=later, done=done, bare=bare).items()}
 
@@ -124,7 +125,8 @@ def test_ticket_export_headers_rows_and_local_day_bounds(desk: Desk) -> None:
         new_ticket(s, desk, at=ny(2026, 11, 22, 23, 59))
         a.subject = "irrelevant"
         svc.assign(s, b, technician_id=desk.tech.technician_id, at=MON, actor=desk.tech)
-        svc.change_status(s, b, "resolved", at=ny(2026, 11, 24, 9, 0), actor=desk.tech)
+        svc.change_status(s, b, "resolved", at=ny(2026, 11, 24, 9, 0),
+                          actor=desk.tech, closure=FIXED)
     rows = _export(desk, "tickets", date(2026, 11, 23), date(2026, 11, 24))
     assert tuple(rows[0]) == reports.TICKET_HEADER
     assert [r[0] for r in rows[1:]] == [str(a.number), str(b.number)]
@@ -139,7 +141,8 @@ def test_ticket_export_headers_rows_and_local_day_bounds(desk: Desk) -> None:
 def test_kpi_export_lists_clock_events_in_range(desk: Desk) -> None:
     with desk.db.session() as s:
         t = new_ticket(s, desk, priority=PriorityCode.P1)
-        svc.change_status(s, t, "resolved", at=ny(2026, 11, 23, 11, 0), actor=desk.tech)
+        svc.change_status(s, t, "resolved", at=ny(2026, 11, 23, 11, 0),
+                          actor=desk.tech, closure=FIXED)
     rows = _export(desk, "kpi", date(2026, 11, 23), date(2026, 11, 24))
     assert tuple(rows[0]) == reports.KPI_HEADER
     body = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]

@@ -31,7 +31,7 @@ from msp_tui.store.models import (
     Status,
     Ticket,
 )
-from tests.services.gold_desk import MON, NY, Desk, ny
+from tests.services.gold_desk import FIXED, MON, NY, Desk, ny
 from tests.services.gold_desk import new_ticket as _new
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
@@ -498,7 +498,7 @@ def test_delete_is_refused_while_in_use_and_allowed_once_unused(desk: Desk) -> N
             admin.delete_profile(s, desk.profile_id, at=NOON, actor=desk.tech)
         ticket = s.get(Ticket, tid)
         assert ticket is not None
-        svc.change_status(s, ticket, "closed", at=NOON, actor=desk.tech)
+        svc.change_status(s, ticket, "closed", at=NOON, actor=desk.tech, closure=FIXED)
         admin.delete_profile(s, desk.profile_id, at=NOON, actor=desk.tech)
     with desk.db.session() as s:
         assert s.get(SlaProfile, desk.profile_id) is None
@@ -517,7 +517,8 @@ def test_set_client_profile_without_and_with_reapply(desk: Desk) -> None:
     with desk.db.session() as s:
         open_id = _new(s, desk, client=desk.bare_client_id).id
         done = _new(s, desk, client=desk.bare_client_id)
-        svc.change_status(s, done, "resolved", at=ny(2026, 11, 23, 10, 30), actor=desk.tech)
+        svc.change_status(s, done, "resolved", at=ny(2026, 11, 23, 10, 30),
+                          actor=desk.tech, closure=FIXED)
         done_id = done.id
     with desk.db.session() as s:
         n = admin.set_client_profile(

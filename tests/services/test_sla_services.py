@@ -23,7 +23,7 @@ from msp_tui.store.models import (
     Status,
     Ticket,
 )
-from tests.services.gold_desk import MON, Desk, ny
+from tests.services.gold_desk import FIXED, MON, Desk, ny
 from tests.services.gold_desk import new_ticket as _new
 
 TECH = svc.Actor("Tess", None)
@@ -188,7 +188,8 @@ def test_resolve_reopen_and_close(desk: Desk) -> None:
             body="Fixed",
             actor=desk.tech,
         )
-        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=3), actor=desk.tech)
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=3),
+                          actor=desk.tech, closure=FIXED)
         res = _clocks(s, t)["resolution"]
         assert res.state == "met" and res.consumed_seconds == 3 * 3600
         assert t.resolved_at == MON + timedelta(hours=3) and t.next_due_at is None
@@ -197,7 +198,8 @@ def test_resolve_reopen_and_close(desk: Desk) -> None:
         assert again.id == res.id and again.state == "running"  # the same KPI instance
         assert again.due_at == ny(2026, 11, 25, 14, 0)  # 13 h left: 8 Tue + 5 Wed
         assert t.resolved_at is None
-        svc.change_status(s, t, "closed", at=ny(2026, 11, 24, 12, 0), actor=desk.tech)
+        svc.change_status(s, t, "closed", at=ny(2026, 11, 24, 12, 0),
+                          actor=desk.tech, closure=FIXED)
         states = {c.kind: c.state for c in _clocks(s, t).values()}
         assert states == {"response": "met", "resolution": "met", "update": "cancelled"} or (
             states["resolution"] == "met" and states["response"] == "met"
@@ -209,7 +211,8 @@ def test_resolve_reopen_and_close(desk: Desk) -> None:
 def test_resolving_without_a_reply_stops_the_response_clock_too(desk: Desk) -> None:
     with desk.db.session() as s:
         t = _new(s, desk)
-        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
         assert {c.state for c in _clocks(s, t).values()} == {"met"}
 
 
@@ -341,7 +344,8 @@ def test_priority_change_on_a_closed_ticket_starts_no_clock(desk: Desk) -> None:
             body="Done",
             actor=desk.tech,
         )
-        svc.change_status(s, t, "closed", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, t, "closed", at=MON + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
         svc.change_priority(
             s,
             t,
@@ -369,7 +373,8 @@ def test_reopen_after_a_priority_change_uses_the_new_targets(desk: Desk) -> None
             body="Fixed",
             actor=desk.tech,
         )
-        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, t, "resolved", at=MON + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
         svc.change_priority(
             s,
             t,
@@ -421,7 +426,8 @@ def test_pausing_or_resolving_an_overdue_clock_keeps_the_breach(desk: Desk) -> N
         svc.change_status(s, t, "waiting_on_customer", at=late, actor=desk.tech)
         res = _clocks(s, t)["resolution"]
         assert res.state == "paused" and res.breached_at == ny(2026, 11, 24, 10, 0, 1)
-        svc.change_status(s, t, "resolved", at=late + timedelta(hours=1), actor=desk.tech)
+        svc.change_status(s, t, "resolved", at=late + timedelta(hours=1),
+                          actor=desk.tech, closure=FIXED)
         assert _clocks(s, t)["resolution"].state == "breached"
 
 
