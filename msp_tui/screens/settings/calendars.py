@@ -344,6 +344,14 @@ class CalendarEditScreen(Screen[int | None]):
             self.what_if = what_if
             self.error = error
 
+    class Saved(Message):
+        def __init__(self, form: CalendarForm, what_if: WhatIf | None,
+                     error: str | None) -> None:
+            super().__init__()
+            self.form = form
+            self.what_if = what_if
+            self.error = error
+
     def __init__(
         self,
         desk: Desk,
@@ -512,14 +520,22 @@ class CalendarEditScreen(Screen[int | None]):
 
         self.app.push_screen(WhatIfDialog(form.name.strip(), message.what_if), answered)
 
+    @work(thread=True, exclusive=True, group="calendar-save", exit_on_error=False)
     def _apply(self, form: CalendarForm) -> None:
+        """Recalculating every running clock on the calendar may take a moment."""
         assert self.calendar_id is not None
         try:
             moved = calendar_admin.update_calendar(self.desk, self.calendar_id, form)
         except ServiceError as exc:
-            self._show_problems(str(exc))
+            self.post_message(self.Saved(form, None, str(exc)))
             return
-        self.notify(f"Saved {form.name.strip()}: {moved.describe()}")
+        self.post_message(self.Saved(form, moved, None))
+
+    def on_calendar_edit_screen_saved(self, message: Saved) -> None:
+        if message.error is not None or message.what_if is None:
+            self._show_problems(message.error or "could not save the calendar")
+            return
+        self.notify(f"Saved {message.form.name.strip()}: {message.what_if.describe()}")
         self.dismiss(self.calendar_id)
 
     def _show_problems(self, text: str) -> None:
