@@ -414,7 +414,7 @@ class BillingScreen(Screen[None]):
 
     def action_mark(self) -> None:
         row = self._current()
-        if row is None:
+        if row is None or not self.table.has_focus:
             return
         self._set_mark(row, row.id not in self.marked)
         self.table.action_cursor_down()
