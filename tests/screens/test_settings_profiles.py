@@ -216,3 +216,44 @@ def test_profile_what_if_snapshot(demo_desk: Desk, snap_compare) -> None:  # typ
         await settle(pilot)
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)
+
+
+async def test_a_new_profile_through_the_form(demo_desk: Desk) -> None:
+    as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_profiles(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ProfileEditScreen) and form.form.id is None
+        await pilot.press("escape")  # nothing typed: leaves without asking
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("n")
+        await settle(pilot)
+        await retype(pilot, "name", "Bronze")
+        await retype(pilot, "p3-response", "1bd")
+        await retype(pilot, "p3-resolution", "nbd")
+        await pilot.press("escape")  # something typed: asks first; n keeps the form
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ProfileEditScreen)
+        assert form.query_one("#name", Input).value == "Bronze"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, WhatIfDialog)
+        assert str(dialog.query_one("#headline", Static).render()).startswith(
+            "A new profile: no ticket runs on it yet")
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [r.name for r in screen.rows] == ["Bronze", "Gold", "Platinum", "Standard"]
+        assert screen.query_one(DataTable).cursor_row == 0
+        bronze = screen.rows[0]
+        assert bronze.calendar == "Business hours (New York)"
+        assert [(t.priority, t.response, t.resolution) for t in bronze.targets] == [
+            ("P3", "1bd", "nbd")]
