@@ -400,6 +400,7 @@ def _run(url: str, config: Config) -> int:
             refresh_seconds=config.ui.refresh_seconds,
             startup_notes=notes,
             intake=mail.intake,
+            config=config,
         ).run()
     finally:
         jobs.shutdown(wait=False)
