@@ -3,14 +3,17 @@ resolution codes; forms that keep their input on a refusal; rows that move."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from rich.console import Console
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Label, Select
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from msp_tui.app import MspApp
 from msp_tui.screens.settings.reference import RecordDialog, ReferenceScreen
 from msp_tui.services.desk import Desk
-from msp_tui.store.models import AuditEvent, Category, ResolutionCode, Status
+from msp_tui.store.models import AuditEvent, Category, PriorityMatrix, ResolutionCode, Status
 from tests.console_app import TERMINAL_SIZE, make_app
 
 ADMIN = "jamie.fox@demo-msp.example"
@@ -145,6 +148,33 @@ async def test_category_tree_and_priorities_are_fixed(admin: Desk) -> None:
         assert any("Priority codes are fixed at P1–P4" in text for text, _ in toasts(app))
     with admin.db.session() as s:
         assert len(s.exec(select(Category)).all()) == 24
+
+
+async def test_edit_a_priority_matrix_cell(admin: Desk) -> None:
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_reference(pilot)
+        await pilot.press("3", "m")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, RecordDialog)
+        assert dialog.query_one("#f-priority", Select).value == "P1"  # high impact, high urgency
+        dialog.query_one("#f-urgency", Select).value = "low"
+        await settle(pilot)
+        assert dialog.query_one("#f-priority", Select).value == "P3"  # that cell's priority
+        dialog.query_one("#f-priority", Select).value = "P2"
+        await settle(pilot)
+        dialog.query_one("#ok", Button).press()
+        await settle(pilot)
+        assert app.screen is screen
+        assert ("high impact, low urgency → P2", "information") in toasts(app)
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(screen.query_one("#matrix", Static).content)
+        lines = console.export_text().splitlines()
+        assert next(li for li in lines if "impact high" in li).split() == [
+            "impact", "high", "P1", "P2", "P2"]
+    with admin.db.session() as s:
+        assert s.get(PriorityMatrix, ("high", "low")).priority == "P2"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("tab", ["1", "2", "3", "4"])

@@ -80,6 +80,7 @@ class RecordDialog(FormDialog[Values]):
         *,
         hint: str = "",
         ok: str = "Save",
+        on_change: Callable[[Values], Values] | None = None,
     ) -> None:
         super().__init__()
         self.heading = title
@@ -87,6 +88,7 @@ class RecordDialog(FormDialog[Values]):
         self.submit = submit
         self.hint = hint
         self.ok = ok
+        self.on_change = on_change  # a choice changed: values to set in other fields
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -111,6 +113,14 @@ class RecordDialog(FormDialog[Values]):
         first = next((w for w in self.query("Input, Select") if not w.disabled), None)
         if first is not None:
             first.focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if self.on_change is None:
+            return
+        for name, value in self.on_change(self.values()).items():
+            widget = self.query_one(f"#f-{name}")
+            if isinstance(widget, Select | Input) and widget.value != value:
+                widget.value = value
 
     def values(self) -> Values:
         out: Values = {}
@@ -343,6 +353,7 @@ class AdminTabsScreen(Screen[None]):
         hint: str = "",
         ok: str = "Save",
         focus_key: Callable[[], str | None] | None = None,
+        on_change: Callable[[Values], Values] | None = None,
     ) -> None:
         """Open a form; after a successful save, reload (keeping or moving the cursor)."""
         tab = self.active_tab
@@ -353,7 +364,8 @@ class AdminTabsScreen(Screen[None]):
             key = focus_key() if focus_key else None
             self.reload((tab, key) if key else None)
 
-        self.app.push_screen(RecordDialog(title, fields, submit, hint=hint, ok=ok), saved)
+        dialog = RecordDialog(title, fields, submit, hint=hint, ok=ok, on_change=on_change)
+        self.app.push_screen(dialog, saved)
 
     def confirm(self, question: str, detail: str, yes: str, act: Callable[[], str | None],
                 *, severity: Callable[[], str] | None = None) -> None:
@@ -421,7 +433,15 @@ class ReferenceScreen(AdminTabsScreen):
             "is the stable key reports count by; the label can change.",
             ("#", "Code", "Label", "Tickets", "State"), ordered=True),
     )
-    BINDINGS = tab_bindings("reference", TABS)
+    BINDINGS = tab_bindings("reference", TABS, [
+        Binding("m", "matrix", "Matrix", tooltip="Which priority an impact and urgency give",
+                id="reference.matrix"),
+    ])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "matrix" and self.is_mounted:
+            return self.active_tab == "priorities"
+        return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
         self.title = "Settings · Reference data"
@@ -557,9 +577,6 @@ class ReferenceScreen(AdminTabsScreen):
     def new_priorities(self) -> None:
         self.notify(ref.CODES_FIXED[0].upper() + ref.CODES_FIXED[1:] + ".", severity="warning")
 
-    def toggle_priorities(self, key: str) -> None:
-        self.new_priorities()
-
     def edit_priorities(self, key: str) -> None:
         row: ref.PriorityRow = self._find(self.data.priorities, key)
 
@@ -574,6 +591,33 @@ class ReferenceScreen(AdminTabsScreen):
                              placeholder="When to use it, in the words of the desk"),
                    FieldSpec("urgency", "Default urgency", row.default_urgency, _LEVELS)],
                   submit, hint="The code is fixed; SLA targets are set per code in profiles.")
+
+    def action_matrix(self) -> None:
+        grid = {(c.impact, c.urgency): c.priority for c in self.data.matrix}
+        here = (Level.HIGH.value, Level.HIGH.value)
+        shown = [here]
+
+        def show_cell(v: Values) -> Values:
+            """Another cell chosen: show its priority (a changed priority stays)."""
+            cell = (v["impact"], v["urgency"])
+            if cell == shown[0]:
+                return {}
+            shown[0] = cell
+            return {"priority": grid.get(cell, v["priority"])}
+
+        def submit(v: Values) -> str | None:
+            ref.set_matrix_cell(self.desk, v["impact"], v["urgency"], v["priority"])
+            if grid.get((v["impact"], v["urgency"])) == v["priority"]:
+                return None
+            return f"{v['impact']} impact, {v['urgency']} urgency → {v['priority']}"
+
+        codes = [(f"{p.code} {p.label}", p.code) for p in self.data.priorities]
+        self.form("Priority matrix",
+                  [FieldSpec("impact", "Impact", here[0], _LEVELS),
+                   FieldSpec("urgency", "Urgency", here[1], _LEVELS),
+                   FieldSpec("priority", "Priority", grid.get(here, "P1"), codes)],
+                  submit, hint="The new-ticket form proposes this priority; people can "
+                               "still choose another.", on_change=show_cell)
 
     # ------------------------------------------------------------ resolution codes
 
