@@ -250,8 +250,15 @@ def preview_save(desk: Desk, form: ProfileForm) -> SavePreview:
         mark = s.exec(select(sa.func.max(AuditEvent.id))).one() or 0
         _, shifts = _apply(s, form, parsed, at, actor)
         s.flush()
-        rows = s.exec(select(AuditEvent).where(AuditEvent.id > mark)  # type: ignore[operator]
-                      .order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
+        # Only this edit's rows: another process may commit audit rows meanwhile.
+        stmt = select(AuditEvent).where(
+            AuditEvent.id > mark,  # type: ignore[operator]
+            AuditEvent.entity == "sla_profile",
+            AuditEvent.actor == actor.name,
+        )
+        if form.id is not None:
+            stmt = stmt.where(AuditEvent.entity_id == form.id)
+        rows = s.exec(stmt.order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
         return shifts, tuple(_change_text(r) for r in rows)
 
     shifts, changes = admin.preview(desk.db, run)

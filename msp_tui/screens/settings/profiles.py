@@ -277,7 +277,7 @@ def detail_text(row: ProfileRow) -> Text:
     if row.description:
         out.append(f" — {row.description}")
     margin = (f"{row.near_due_margin_minutes} min" if row.near_due_margin_minutes is not None
-              else "default (30 min or 25 % of the target)")
+              else "default (the smaller of 30 min and 25 % of the target)")
     day = (f"{row.business_day_minutes} min" if row.business_day_minutes is not None
            else "the calendar's longest day")
     out.append(f"\nCalendar: {row.calendar} · alerts at "
