@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -293,7 +294,7 @@ class AdminTabsScreen(Screen[None]):
             return True
         try:
             tab = self.tab()
-        except Exception:
+        except NoMatches:  # not composed yet
             return True
         if action == "move":
             return tab.ordered
@@ -313,6 +314,8 @@ class AdminTabsScreen(Screen[None]):
         self.action_edit()
 
     def _dispatch(self, verb: str, *args: Any) -> None:
+        if self.data is None:  # still loading
+            return
         handler = getattr(self, f"{verb}_{self.active_tab}", None)
         if handler is not None:
             handler(*args)
@@ -593,6 +596,8 @@ class ReferenceScreen(AdminTabsScreen):
                   submit, hint="The code is fixed; SLA targets are set per code in profiles.")
 
     def action_matrix(self) -> None:
+        if self.data is None:
+            return
         grid = {(c.impact, c.urgency): c.priority for c in self.data.matrix}
         here = (Level.HIGH.value, Level.HIGH.value)
         shown = [here]
