@@ -345,6 +345,7 @@ class ProfileEditScreen(Screen[Saved | None]):
         self.desk = desk
         self.form = form
         self.choices = choices
+        self._busy = False  # a preview or save is running: a second ctrl+s waits
 
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
         """Letters here are text, never app shortcuts (`n`, `l`, `q` would otherwise
@@ -457,6 +458,7 @@ class ProfileEditScreen(Screen[Saved | None]):
         )
 
     def _problem(self, text: str) -> None:
+        self._busy = False
         line = self.query_one("#error", Static)
         line.update(Text("✖ " + text.replace("\n", "\n✖ ")))
         line.add_class("-shown")
@@ -474,12 +476,26 @@ class ProfileEditScreen(Screen[Saved | None]):
             self.action_cancel()
 
     def action_save(self) -> None:
-        form = self.values()
+        if self._busy:
+            return
+        self._busy = True
+        self._preview(self.values())
+
+    @work(thread=True, exclusive=True, group="profile-save", exit_on_error=False)
+    def _preview(self, form: ProfileForm) -> None:
+        """Recalculating every clock on a big profile takes a while: off the UI thread."""
         try:
             preview = profile_admin.preview_save(self.desk, form)
         except ServiceError as exc:
-            self._problem(str(exc))
+            self.app.call_from_thread(self._problem, str(exc))
             return
+        except Exception as exc:  # e.g. the database is locked: say so, keep the form
+            self.app.call_from_thread(self._problem, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._previewed, form, preview)
+
+    def _previewed(self, form: ProfileForm, preview: SavePreview) -> None:
+        self._busy = False
         self.query_one("#error", Static).remove_class("-shown")
         if not preview.changes:
             self.notify("Nothing changed: nothing to save.")
@@ -487,17 +503,26 @@ class ProfileEditScreen(Screen[Saved | None]):
 
         def answered(apply: bool | None) -> None:
             if apply:
+                self._busy = True
                 self._apply(form)
 
         name = form.name.strip() or "the new profile"
         self.app.push_screen(WhatIfDialog(name, preview), answered)
 
+    @work(thread=True, exclusive=True, group="profile-save", exit_on_error=False)
     def _apply(self, form: ProfileForm) -> None:
         try:
             saved = profile_admin.save(self.desk, form)
         except ServiceError as exc:
-            self._problem(str(exc))
+            self.app.call_from_thread(self._problem, str(exc))
             return
+        except Exception as exc:  # e.g. the database is locked: say so, keep the form
+            self.app.call_from_thread(self._problem, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._saved, form, saved)
+
+    def _saved(self, form: ProfileForm, saved: Saved) -> None:
+        self._busy = False
         what = "created" if form.id is None else "saved"
         moved = "" if form.id is None else f": {profile_admin.headline(saved.what_if)}"
         self.notify(f"{form.name.strip()} {what}{moved}", timeout=8)
