@@ -49,6 +49,8 @@ async def fill(pilot, entity: str, preset: str, path: Path | str,
                zone: str = "America/New_York"
                ) -> ImportScreen:  # type: ignore[no-untyped-def]
     screen = await open_import(pilot)
+    for box in screen.query(Input):
+        box.cursor_blink = False  # a blinking cursor makes snapshots flaky
     screen.query_one("#entity", Select).value = entity
     screen.query_one("#preset", Select).value = preset
     await pilot.pause()
