@@ -129,8 +129,8 @@ class ImportScreen(Screen[None]):
             yield Select([(label, key) for key, label in eng.PRESET_LABELS.items()],
                          value="connectwise", allow_blank=False, id="preset",
                          tooltip="The product that exported the file (or map by hand)")
-            yield Input(placeholder="path to the .csv export (tab completes)", id="path",
-                        suggester=PathSuggester())
+            yield Input(placeholder="path to the .csv export (→ accepts the completion)",
+                        id="path", suggester=PathSuggester())
             yield Input(self.zone, placeholder="time zone of the dates", id="zone",
                         tooltip="Dates in the file are local to this zone; stored as UTC")
             yield Button("Preview F2", id="do-preview")
