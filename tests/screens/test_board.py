@@ -26,11 +26,13 @@ from msp_tui.services.board import (
     status_ids_by_lane,
 )
 from msp_tui.services.desk import Desk
+from msp_tui.services.ticket_view import ticket_detail
 from msp_tui.store.models import Status, Ticket
 from msp_tui.store.queries import ClockRow, StatusView, TicketRow
 from msp_tui.widgets.ticket_card import TicketCard, card_lines
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.screens.test_resolve_dialog import resolve_in_dialog
 
 # ------------------------------------------------------------------ lane mapping (pure)
 
@@ -320,7 +322,7 @@ async def test_an_overdue_ticket_put_on_hold_stays_breached(demo_desk: Desk) -> 
         assert badge_for(card.row.clocks, FIXED_NOW).badge == Badge.BREACHED  # not "Paused"
 
 
-async def test_moving_to_resolved_asks_for_a_summary(demo_desk: Desk) -> None:
+async def test_moving_to_resolved_asks_for_the_resolution(demo_desk: Desk) -> None:
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
@@ -337,10 +339,11 @@ async def test_moving_to_resolved_asks_for_a_summary(demo_desk: Desk) -> None:
         await pilot.press("shift+right")
         await pilot.pause()
         assert isinstance(app.screen, TransitionDialog)
-        await pilot.press(*"Restarted the ERP service", "enter")
+        await resolve_in_dialog(pilot, "Restarted the ERP service", code="Work")
         await settle(pilot)
         assert app.screen is board
         assert status_key(demo_desk, row.id) == "resolved"
+        assert ticket_detail(demo_desk, row.id).resolution_label == "Workaround provided"
         assert card_of(board, Lane.ESCALATED, row.id) is None
         assert board.selected_row() is not None and board.selected_row().id == row.id  # type: ignore[union-attr]
         assert board.lane_index == lane_index(board, Lane.RESOLVED)

@@ -20,9 +20,11 @@ from msp_tui.screens.ticket_dialogs import (
 from msp_tui.screens.transition import TransitionDialog
 from msp_tui.services.desk import Desk
 from msp_tui.services.ticket_view import ticket_detail
+from msp_tui.services.tickets import Closure
 from msp_tui.store.models import Message, OutboxMail, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.screens.test_new_ticket import choose, ids, open_form
+from tests.screens.test_resolve_dialog import resolve_in_dialog
 from tests.screens.test_ticket_screen import (
     OUTBOUND,
     fresh_ticket,
@@ -55,7 +57,7 @@ def master_with_children(desk: Desk, *, finished: bool = True) -> tuple[int, lis
     children = [fresh_ticket(desk), fresh_ticket(desk)]
     if finished:
         done = fresh_ticket(desk)
-        desk.change_status(done, "resolved", "fixed on its own")
+        desk.change_status(done, "resolved", closure=Closure("no_fault_found", "fixed on its own"))
         children.append(done)
     desk.link_children(master, [number_of(desk, c) for c in children])
     return master, children
@@ -66,7 +68,7 @@ def error_of(dialog: object) -> str:
 
 
 async def resolve(pilot: Pilot[None], reason: str) -> None:
-    """s, pick Resolved, give the summary: up to the cascade question."""
+    """s, pick Resolved, give the resolution: up to the cascade question."""
     app = pilot.app
     await pilot.press("s")
     await pilot.pause()
@@ -75,9 +77,7 @@ async def resolve(pilot: Pilot[None], reason: str) -> None:
     await pilot.press("enter")
     await pilot.pause()
     assert isinstance(app.screen, TransitionDialog)
-    await type_text(pilot, reason)
-    await pilot.press("enter")
-    await pilot.pause()
+    await resolve_in_dialog(pilot, reason)
 
 
 # ---------------------------------------------------------------- snapshot
@@ -93,7 +93,8 @@ def test_master_links_pane_snapshot(snap_compare, demo_desk: Desk) -> None:  # t
     master = opened("Exchange Online down for the whole office")
     children = [opened(s) for s in ("Outlook will not connect", "No mail since 9am",
                                     "Phone app shows no new mail")]
-    demo_desk.change_status(children[2], "resolved", "came back after a restart")
+    demo_desk.change_status(children[2], "resolved",
+                            closure=Closure("no_fault_found", "came back after a restart"))
     demo_desk.link_children(master, [number_of(demo_desk, c) for c in children])
     demo_desk.mark_duplicate(opened("Email is down"), number_of(demo_desk, master))
 
@@ -214,7 +215,7 @@ async def test_no_question_without_open_children(demo_desk: Desk) -> None:
 async def test_a_reply_on_the_master_can_go_to_every_open_child(demo_desk: Desk) -> None:
     demo_desk.outbound = OUTBOUND
     master, a, b, done = (t for t, _ in from_contacts(demo_desk, 4))  # four contacts
-    demo_desk.change_status(done, "closed")
+    demo_desk.change_status(done, "closed", closure=Closure("fixed", "Fixed"))
     demo_desk.link_children(master, [number_of(demo_desk, t) for t in (a, b, done)])
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
@@ -302,7 +303,7 @@ async def test_new_ticket_filed_under_a_parent(demo_desk: Desk) -> None:
     master = fresh_ticket(demo_desk)
     nm = number_of(demo_desk, master)
     closed = fresh_ticket(demo_desk)
-    demo_desk.change_status(closed, "closed")
+    demo_desk.change_status(closed, "closed", closure=Closure("fixed", "Fixed"))
     known = ids(demo_desk)
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
