@@ -157,14 +157,19 @@ class TransitionDialog(FormDialog[TransitionInput]):
         yield Label("Resolution", classes="section")
         with Horizontal(classes="row"):
             yield Label("Code *", classes="row-label")
+            # A move within the resolved family starts from what the ticket has.
+            codes = [(c.label, c.code) for c in self.context.codes]
+            current = self.context.resolution_code
             yield Select(
-                [(c.label, c.code) for c in self.context.codes],
+                codes,
                 prompt="Pick what resolved it",
                 id="code",
+                value=current if current in {code for _, code in codes} else Select.NULL,
             )
         with Horizontal(classes="row"):
             yield Label("Summary *", classes="row-label")
-            yield Input(id="summary", placeholder="What fixed it, in a sentence")
+            yield Input(self.context.resolution_summary, id="summary",
+                        placeholder="What fixed it, in a sentence")
 
     def _time_check(self) -> ComposeResult:
         yield Label("Time check", classes="section")

@@ -138,6 +138,7 @@ class ClosingContext:
     entries: tuple[TimeEntryView, ...]
     billable_default: bool
     billing_hint: str
+    resolution_code: str | None  # what the ticket has (a move within the resolved family)
     resolution_label: str | None
     resolution_summary: str
     signer: str
@@ -170,6 +171,7 @@ def closing_context(desk: Desk, ticket_id: int) -> ClosingContext:
             entries=tq.time_entries(s, ticket_id),
             billable_default=billable,
             billing_hint=billing_hint(client.name if client else None, billing, billable),
+            resolution_code=code.code if code is not None else None,
             resolution_label=code.label if code is not None else None,
             resolution_summary=ticket.resolution_summary,
             signer="",

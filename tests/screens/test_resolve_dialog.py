@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.screens.ticket import TicketScreen
@@ -218,6 +218,26 @@ async def test_cancel_keeps_the_ticket_as_it_was(demo_desk: Desk) -> None:
         await settle(pilot)
         assert app.screen is screen
     assert stored(demo_desk, ticket_id)[:2] == (status, None)
+
+
+async def test_a_move_within_the_resolved_family_starts_from_the_resolution(
+    demo_desk: Desk,
+) -> None:
+    ticket_id = fresh_ticket(demo_desk)
+    demo_desk.change_status(ticket_id, "resolved",
+                            closure=Closure("software_update", "Patched the BIOS"))
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_ticket(app, pilot, ticket_id)
+        dialog = await open_dialog(pilot, "NOC Completed")
+        assert dialog.query_one("#code", Select).value == "software_update"
+        assert dialog.query_one("#summary", Input).value == "Patched the BIOS"
+        await pilot.click("#time-ok")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+    assert stored(demo_desk, ticket_id) == (
+        "noc_completed", "software_update", "Patched the BIOS", None)
 
 
 # ---------------------------------------------------------------- close
