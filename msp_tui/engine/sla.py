@@ -102,6 +102,8 @@ def _schedule(clock: KpiClock, calendar: ClockCalendar, policy: SlaPolicy) -> Kp
         return calendar.add(since, max(0, business_seconds - used))
 
     due = instant(target)
+    if used >= target and clock.breached_at is not None and clock.breached_at < due:
+        due = clock.breached_at  # over its target since then, not since it last resumed
     risk_points = [threshold_seconds(target, p) for p in policy.below_breach()[:1]]
     risk_points.append(target - policy.margin(target))
     at_risk = min(instant(s) for s in risk_points)
@@ -233,7 +235,27 @@ def retarget(
             p for p in clock.thresholds_reached if consumed >= threshold_seconds(target_seconds, p)
         ),
     )
-    return _schedule(moved, new_calendar, policy)
+    result = _schedule(moved, new_calendar, policy)
+    if running and consumed >= target_seconds and result.due_at is not None:
+        # Already past the (new) target: the due instant is when it was reached, not the
+        # edit — otherwise an overdue clock would look due "now" and its overdue time
+        # would start again from every profile or calendar edit.
+        past = _reached(clock, target_seconds, old_calendar)
+        if past is not None and past < result.due_at:
+            at_risk = min(result.at_risk_at or past, past)
+            result = replace(result, due_at=past, at_risk_at=at_risk)
+    return result
+
+
+def _reached(clock: KpiClock, target_seconds: int, calendar: ClockCalendar) -> datetime | None:
+    """When a running clock's consumed time reached `target_seconds`: on its current
+    running stretch if it got there during it; the stored due instant if it got there
+    earlier under the same target; else unknown (the history before a pause is events)."""
+    if clock.running_since is not None and clock.consumed_seconds < target_seconds:
+        return calendar.add(clock.running_since, target_seconds - clock.consumed_seconds)
+    if clock.target_seconds == target_seconds:
+        return clock.due_at
+    return None
 
 
 @dataclass(frozen=True)

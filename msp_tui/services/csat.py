@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -27,6 +27,8 @@ class SurveyState(StrEnum):
     SKIPPED = "skipped"  # nobody to mail any more
 
 _SUSPENDED = "msp_tui.csat.suspended"  # a `Session.info` key
+# Work resolved longer ago than this is not worth asking about when it finally closes.
+SURVEY_MAX_AGE = timedelta(days=7)
 
 
 @contextmanager
@@ -52,10 +54,12 @@ def survey_recipient(s: Session, ticket: Ticket) -> str | None:
 
 def queue_survey(s: Session, ticket: Ticket, *, at: datetime) -> CsatSurvey | None:
     """Record the survey for a ticket that just closed; None when there is nobody to ask,
-    the client opted out, or the ticket already had one (a reopened-and-closed ticket is
-    asked once)."""
+    the client opted out, the work was resolved over a week ago, or the ticket already
+    had one."""
     if ticket.client_id is None or s.info.get(_SUSPENDED):
         return None
+    if ticket.resolved_at is not None and at - ticket.resolved_at > SURVEY_MAX_AGE:
+        return None  # e.g. imported history auto-closed now: nobody remembers that work
     client = s.get(Client, ticket.client_id)
     if client is None or not client.csat_enabled:
         return None

@@ -104,6 +104,9 @@ def test_a_late_tick_reports_everything_it_missed() -> None:
     assert [x.percent for x in got] == [75, 90, 100]
 
 
+H_ = timedelta(hours=1)
+
+
 def test_crossing_after_hours_is_dated_when_it_happened() -> None:
     c = sla.start(ClockKind.RESPONSE, 2 * H, ny(2026, 11, 23, 16, 0), BH, POLICY)
     c, got = sla.cross(c, ny(2026, 11, 23, 23, 0), BH, POLICY)
@@ -119,9 +122,28 @@ def test_priority_upgrade_keeps_consumed_time() -> None:
     assert up.consumed_seconds == 2 * H and up.due_at == at + timedelta(hours=2)
     assert up.started_at == MON
     tight = sla.retarget(c, H, at, BH, BH, POLICY)  # already over the new target
-    assert tight.due_at == at and tight.next_alert_at == at  # the tick reports 75/90 now
+    # Due when the consumed time reached the new target (an hour ago), not "now"; the
+    # tick reports 75/90/100 at once.
+    assert tight.due_at == MON + H_ and tight.next_alert_at == at
     tight, got = sla.cross(tight, at + timedelta(seconds=5), BH, POLICY)
     assert [x.percent for x in got] == [75, 90, 100]
+
+
+def test_an_overdue_clock_keeps_its_due_instant_through_an_edit() -> None:
+    """A profile or calendar edit re-lays every running clock; one already past its
+    unchanged target stays due when it was (its overdue time must not restart)."""
+    c = sla.start(ClockKind.UPDATE, H, MON, BH, POLICY)
+    c, _ = sla.cross(c, MON + timedelta(hours=3), BH, POLICY)
+    assert c.due_at == MON + H_ and c.breached_at is not None
+    edited = sla.retarget(c, H, MON + timedelta(hours=3), BH, BH, POLICY)
+    assert edited.due_at == MON + H_ and edited.breached_at == c.breached_at
+    # Paused after the breach and resumed: still due since the breach, before and after
+    # another edit.
+    paused = sla.pause(c, MON + timedelta(hours=4), BH)
+    resumed = sla.resume(paused, MON + timedelta(hours=5), BH, POLICY)
+    assert resumed.due_at == c.breached_at  # the breach check's instant, a second past due
+    again = sla.retarget(resumed, H, MON + timedelta(hours=6), BH, BH, POLICY)
+    assert again.due_at == c.breached_at
 
 
 def test_priority_downgrade_gives_more_time_and_lifts_a_breach() -> None:

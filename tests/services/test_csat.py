@@ -167,3 +167,17 @@ def test_a_stranger_with_the_token_is_not_an_answer(empty_db: Database) -> None:
     assert result.outcome != MailOutcome.REPLY or "survey" not in result.detail
     with empty_db.session() as s:
         assert s.exec(select(CsatSurvey)).one().rating is None
+
+
+def test_work_resolved_long_ago_is_not_surveyed(empty_db: Database) -> None:
+    """Imported history that auto-close closes today must not mail anyone."""
+    d = build_gold_desk(empty_db)
+    add_mail_people(d)
+    with empty_db.session() as s:
+        pat = s.exec(select(Contact).where(Contact.email == "pat@acme.example")).one()
+        ticket = new_ticket(s, d)
+        ticket.contact_id = pat.id
+        svc.change_status(s, ticket, WellKnownStatus.RESOLVED, at=MON, actor=svc.SYSTEM)
+        later = MON + csat.SURVEY_MAX_AGE + timedelta(minutes=1)
+        svc.change_status(s, ticket, WellKnownStatus.CLOSED, at=later, actor=svc.SYSTEM)
+        assert s.exec(select(CsatSurvey)).all() == []

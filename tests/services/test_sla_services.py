@@ -231,8 +231,9 @@ def test_priority_change_cancels_and_reopens_kpi_instances(
         at = MON + timedelta(minutes=30)
         if new == PriorityCode.P2:
             at = ny(2026, 11, 23, 11, 30)
-            # 1.5 h used of a 1 h target -> already over: due at once
-            expect_due = at
+            # 1.5 h used of a 1 h target -> already over: due since the hour was used up
+            # (11:00), not from the change, so its overdue time does not restart
+            expect_due = ny(2026, 11, 23, 11, 0)
         svc.change_priority(s, t, new, at=at, actor=desk.tech, reason="customer called")
         rows = s.exec(
             select(SlaClock)
