@@ -14,18 +14,13 @@ from msp_tui.services.desk import Desk
 from msp_tui.store.models import Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle as _settle
 
 
 def test_format_age() -> None:
     assert format_age(FIXED_NOW - timedelta(minutes=5), FIXED_NOW) == "5m"
     assert format_age(FIXED_NOW - timedelta(hours=30), FIXED_NOW) == "30h"
     assert format_age(FIXED_NOW - timedelta(days=9), FIXED_NOW) == "9d"
-
-
-async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def _queue(app) -> QueueScreen:  # type: ignore[no-untyped-def]

@@ -121,6 +121,26 @@ GROUPS: dict[str, str | None] = {
 
 # (name, profile, billing, vip, portal, domains,
 #  contacts [(name, local part, phone, authorized, terminated)], assets [(host, upn local, kind)])
+# What an hour of billable work costs each kind of contract (Fixed Monthly: work outside
+# the agreement's scope, when a technician marks it billable).
+HOURLY_RATE_CENTS: dict[BillingType, int] = {
+    BillingType.TIME_AND_MATERIALS: 15_000,
+    BillingType.HYBRID: 12_500,
+    BillingType.FIXED_MONTHLY: 14_000,
+}
+
+# Satisfaction answers to the surveys of closed tickets: weights per rating, and the
+# comments some customers add.
+CSAT_RATINGS: list[tuple[int, int]] = [(5, 46), (4, 30), (3, 12), (2, 8), (1, 4)]
+CSAT_ANSWER_SHARE = 0.6
+CSAT_COMMENTS: dict[int, list[str]] = {
+    5: ["Fixed before I finished my coffee.", "Very friendly and quick, thank you!"],
+    4: ["Good, but I had to chase once.", "Sorted, thanks."],
+    3: ["It works now, took a while though."],
+    2: ["Nobody told me it was fixed.", "Second time this month."],
+    1: ["Three days without email. Not good enough."],
+}
+
 CLIENTS: list[tuple[str, str | None, BillingType, bool, bool, list[str],
                     list[tuple[str, str, str, bool, bool]], list[tuple[str, str, str]]]] = [
     ("Northwind Health", "Platinum", BillingType.FIXED_MONTHLY, True, True,

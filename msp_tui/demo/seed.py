@@ -25,6 +25,7 @@ from msp_tui.engine.vocabulary import (
     FollowOn,
     PriorityCode,
     RulePhase,
+    StatusCategory,
     TicketType,
 )
 from msp_tui.services import assignment, escalation
@@ -41,6 +42,7 @@ from msp_tui.store.models import (
     ClientDomain,
     Contact,
     Counter,
+    CsatSurvey,
     EscalationContact,
     GroupMember,
     PortalLogin,
@@ -117,6 +119,7 @@ def seed_demo(db: Database, clock: Clock, *, reset: bool = False) -> SeedSummary
         # no survey mail to customers about tickets that closed "weeks ago".
         with policy_suspended(s), csat_suspended(s):
             summary = _seed_tickets(s, cast, now)
+        _seed_csat(s, now)  # answers to surveys "sent" when the history closed its tickets
         _seed_rules(s, cast, now)  # after the history: its assignments are explicit
         _seed_escalation_rules(s, now)  # likewise: history tickets keep idle_check_at unset
         s.add(AppMeta(key="demo_seeded_at", value=now.isoformat()))
@@ -214,6 +217,7 @@ def _seed_cast(s: Session, now: datetime) -> _Cast:
             billing_type=billing,
             vip=vip,
             portal_enabled=portal,
+            hourly_rate_cents=data.HOURLY_RATE_CENTS[billing],
             created_at=now - timedelta(days=400),
         )
         s.add(client)
@@ -274,6 +278,40 @@ def _seed_rules(s: Session, cast: _Cast, now: datetime) -> None:
             actions["group"] = cast.groups[str(actions["group"])].id
         assignment.add_rule(s, name=name, phase=RulePhase(phase), conditions=conditions,
                             actions=actions, at=now, position=position * 10, actor=svc.SYSTEM)
+
+
+def _seed_csat(s: Session, now: datetime) -> None:
+    """Surveys of the closed demo tickets that had a contact, about 60 % answered within
+    two days of closing, so the dashboards show satisfaction from the first start. The
+    history itself queued none (it is replayed with surveys suspended)."""
+    rng = random.Random(RANDOM_SEED + 1)
+    closed = s.exec(
+        select(Ticket)
+        .join(Status, Status.id == Ticket.status_id)  # type: ignore[arg-type]
+        .where(Status.category == StatusCategory.CLOSED, Ticket.contact_id.is_not(None))  # type: ignore[union-attr]
+        .order_by(Ticket.number)  # type: ignore[arg-type]
+    ).all()
+    for ticket in closed:
+        contact = s.get(Contact, ticket.contact_id)
+        assert contact is not None and ticket.closed_at is not None
+        answered = rng.random() < data.CSAT_ANSWER_SHARE
+        rating = _pick(rng, data.CSAT_RATINGS) if answered else None
+        at = min(ticket.closed_at + timedelta(hours=rng.uniform(1, 48)), now)
+        comments = data.CSAT_COMMENTS[rating] if rating is not None else []
+        comment = rng.choice(comments) if comments and rng.random() < 0.5 else ""
+        s.add(CsatSurvey(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            client_id=ticket.client_id,
+            technician_id=ticket.assignee_id,
+            recipient=contact.email,
+            token=f"{rng.getrandbits(64):016x}",
+            state="answered" if answered else "sent",
+            rating=rating,
+            comment=comment,
+            created_at=ticket.closed_at,
+            sent_at=ticket.closed_at,
+            answered_at=at if answered else None,
+        ))
 
 
 def _seed_escalation_rules(s: Session, now: datetime) -> None:

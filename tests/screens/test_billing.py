@@ -21,6 +21,7 @@ from msp_tui.services.tickets import ServiceError
 from msp_tui.store.billing_queries import EntryFilter
 from msp_tui.store.models import Client, Invoice, Ticket, TimeEntry
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 LEAD = "taylor.reed@demo-msp.example"  # Taylor Reed, the demo's team lead
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))  # "This month" at FIXED_NOW
@@ -49,12 +50,6 @@ def client_entries(desk: Desk, client_id: int) -> list[TimeEntry]:
                    TimeEntry.work_date >= NOVEMBER[0], TimeEntry.work_date <= NOVEMBER[1])
             .order_by(TimeEntry.work_date, TimeEntry.id)  # type: ignore[arg-type]
         ).all())
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_billing(pilot) -> BillingScreen:  # type: ignore[no-untyped-def]

@@ -17,13 +17,8 @@ from msp_tui.services import dashboard as dashboard_service
 from msp_tui.services.desk import Desk
 from msp_tui.store.db import Database
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle as _settle
 from tests.store.kpi_fixture import ANN, NOW, build
-
-
-async def _settle(pilot: Pilot[Any]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 @pytest.fixture

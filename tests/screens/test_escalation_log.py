@@ -18,6 +18,7 @@ from msp_tui.store.db import Database
 from msp_tui.store.models import Notification, Technician, Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,6 @@ def seed(desk: Desk, db: Database | None = None) -> Seeded:
         s.add_all(rows)
         s.flush()
         return Seeded(picked, [r.id for r in rows[:3]])  # type: ignore[misc]
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_log(pilot) -> EscalationLogScreen:  # type: ignore[no-untyped-def]

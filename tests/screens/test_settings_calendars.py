@@ -19,6 +19,7 @@ from msp_tui.screens.settings.calendars import (
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, BusinessCalendarRow
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 ADMIN = "jamie.fox@demo-msp.example"
 BUSINESS = "Business hours (New York)"
@@ -29,12 +30,6 @@ def admin_desk(demo_desk: Desk) -> Desk:
     demo_desk.me_email = ADMIN
     demo_desk._me = None
     return demo_desk
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_calendars(pilot: Pilot[Any]) -> CalendarsScreen:

@@ -19,6 +19,7 @@ from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.mailservers import ImapAccount
 from tests.memory_keyring import MemoryKeyring
+from tests.pilot_wait import settle
 from tests.smtp_sink import SmtpSink
 
 ADMIN = "jamie.fox@demo-msp.example"
@@ -29,12 +30,6 @@ def admin(demo_desk: Desk) -> Desk:
     demo_desk.me_email = ADMIN
     demo_desk._me = None
     return demo_desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_checklist(pilot) -> ChecklistScreen:  # type: ignore[no-untyped-def]

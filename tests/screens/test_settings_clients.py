@@ -15,6 +15,7 @@ from msp_tui.screens.settings.clients import (
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, Client, Contact, SlaProfile, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -23,12 +24,6 @@ def _as_admin(desk: Desk) -> Desk:
     desk.me_email = ADMIN
     desk._me = None
     return desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_clients(pilot) -> ClientsScreen:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from msp_tui.services import csv_import as svc
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import Client, Contact, ImportBatch
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "csv"
 ADMIN = "jamie.fox@demo-msp.example"
@@ -26,12 +27,6 @@ def admin(demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
     ticks = iter([100.0, 100.8])  # the import "takes" 0.8 s: snapshots stay stable
     monkeypatch.setattr(svc, "_timer", lambda: next(ticks))
     return demo_desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_import(pilot) -> ImportScreen:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from msp_tui.screens.ticket_dialogs import ConfirmDialog
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import GroupMember, Status, TechGroup, Technician, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -24,12 +25,6 @@ def admin(demo_desk: Desk) -> Desk:
     demo_desk.me_email = ADMIN
     demo_desk._me = None
     return demo_desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_people(pilot) -> PeopleScreen:  # type: ignore[no-untyped-def]

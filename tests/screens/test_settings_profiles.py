@@ -19,6 +19,7 @@ from msp_tui.screens.settings.profiles import (
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, SlaClock, SlaProfile, SlaTarget, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -26,12 +27,6 @@ ADMIN = "jamie.fox@demo-msp.example"
 def as_admin(desk: Desk) -> Desk:
     desk.me_email, desk._me = ADMIN, None
     return desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_profiles(pilot) -> ProfilesScreen:  # type: ignore[no-untyped-def]

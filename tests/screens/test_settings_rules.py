@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, Label, Select, TextArea
+from textual.widgets import Button, DataTable, Label, Select, TextArea
 
 from msp_tui.engine.vocabulary import Channel, PriorityCode
 from msp_tui.screens.settings.rules import (
@@ -29,6 +29,7 @@ from msp_tui.store.models import (
 )
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle, until
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -38,12 +39,6 @@ def admin(demo_desk: Desk) -> Desk:
     demo_desk.me_email = ADMIN
     demo_desk._me = None
     return demo_desk
-
-
-async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_section(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -141,15 +136,14 @@ async def test_the_form_pickers_write_the_json_and_errors_keep_the_input(admin: 
         assert '"priority": "P2"' in conditions.text
         # a typo in the JSON: named, nothing saved, the dialog keeps what was typed
         conditions.text = conditions.text.replace('"priority"', '"priorty"')
-        await pilot.click("#ok")
-        await pilot.pause()
+        form.query_one("#ok", Button).press()  # not a click: a loaded machine may still be
+        await settle(pilot)  # laying the dialog out, and a click lands where it was
         assert app.screen is form
         error = str(form.query_one("#error", Label).render())
         assert "unknown condition 'priorty'" in error
         conditions.text = conditions.text.replace('"priorty"', '"priority"')
-        await pilot.click("#ok")
-        await settle(pilot)
-        assert app.screen is screen
+        form.query_one("#ok", Button).press()
+        await until(pilot, lambda: app.screen is screen)
         assert "priority P2" in str(screen.query_one(DataTable).get_row_at(2)[4])
     with admin.db.session() as s:
         rule = s.exec(select(AssignmentRule).where(
@@ -215,9 +209,8 @@ async def test_escalation_form_pickers_and_profile_save(admin: Desk) -> None:
         form.query_one("#profile", Select).value = screen.choices.profiles[0][0]  # Gold
         await pilot.pause()
         assert '"escalate_to": "tier2"' in form.query_one("#actions", TextArea).text
-        await pilot.click("#ok")
-        await settle(pilot)
-        assert app.screen is screen
+        form.query_one("#ok", Button).press()
+        await until(pilot, lambda: app.screen is screen)
         row = screen.rows[0]
         assert row.id == first.id
         assert row.summary == ("Gold · at 75 % → notify team lead, reassign to tier2, "

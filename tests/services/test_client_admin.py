@@ -161,7 +161,7 @@ def test_update_client_audits_only_changed_fields(admin: Desk) -> None:
     with admin.db.session() as s:
         assert _audits(s, "client", cid) == {
             "billing_type": ("time_and_materials", "hybrid"),
-            "hourly_rate_cents": ("0", "9500"),
+            "hourly_rate_cents": ("15000", "9500"),  # the demo T&M rate, then the new one
             "csat_enabled": ("True", "False"),
             "notes": ("", "bread"),
         }
