@@ -30,9 +30,11 @@ from msp_tui.services.calendars import load_calendar
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.db import Database, bump_change_seq
 from msp_tui.store.models import (
+    AssignmentRule,
     BusinessCalendarRow,
     CalendarHoliday,
     Client,
+    EscalationRule,
     SlaClock,
     SlaProfile,
     SlaProfilePauseStatus,
@@ -548,10 +550,11 @@ class ProfileUsage:
 
     clients: tuple[str, ...]
     open_tickets: int
+    rules: tuple[str, ...] = ()  # escalation rules on it, assignment rules naming it
 
     @property
     def in_use(self) -> bool:
-        return bool(self.clients or self.open_tickets)
+        return bool(self.clients or self.open_tickets or self.rules)
 
 
 def profile_usage(s: Session, profile_id: int) -> ProfileUsage:
@@ -573,7 +576,26 @@ def profile_usage(s: Session, profile_id: int) -> ProfileUsage:
             sa.or_(Status.category != StatusCategory.CLOSED.value, active),
         )
     ).one()
-    return ProfileUsage(tuple(clients), int(tickets))
+    return ProfileUsage(tuple(clients), int(tickets), _rules_naming(s, profile_id))
+
+
+def _rules_naming(s: Session, profile_id: int) -> tuple[str, ...]:
+    """Rules that would break without the profile: escalation rules on it (a foreign
+    key) and assignment rules whose conditions name it (by name, case-insensitive)."""
+    found = [
+        f"escalation rule {row.position} ({row.trigger})"
+        for row in s.exec(
+            select(EscalationRule).where(EscalationRule.profile_id == profile_id)
+            .order_by(EscalationRule.position)  # type: ignore[arg-type]
+        ).all()
+    ]
+    name = (_profile(s, profile_id).name or "").casefold()
+    for rule in s.exec(select(AssignmentRule).order_by(AssignmentRule.position)).all():  # type: ignore[arg-type]
+        wanted = (rule.conditions or {}).get("sla_profile")
+        names = wanted if isinstance(wanted, list) else [wanted]
+        if any(isinstance(n, str) and n.casefold() == name for n in names):
+            found.append(f"assignment rule {rule.name!r}")
+    return tuple(found)
 
 
 def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -> None:
@@ -588,6 +610,8 @@ def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -
             parts.append(f"{_count(len(usage.clients), 'client')} ({names})")
         if usage.open_tickets:
             parts.append(f"{_count(usage.open_tickets, 'ticket')} not yet closed")
+        if usage.rules:
+            parts.append(", ".join(usage.rules))
         raise ServiceError(f"{profile.name} is used by {' and '.join(parts)}")
     detached = s.execute(
         sa.update(Ticket)

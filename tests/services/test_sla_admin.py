@@ -13,12 +13,13 @@ import pytest
 from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Direction, PriorityCode
-from msp_tui.services import sla
+from msp_tui.services import escalation, sla
 from msp_tui.services import sla_admin as admin
 from msp_tui.services import tickets as svc
 from msp_tui.services.sla_admin import TargetSpec
 from msp_tui.store.db import Database, read_change_seq
 from msp_tui.store.models import (
+    AssignmentRule,
     AuditEvent,
     BusinessCalendarRow,
     CalendarHoliday,
@@ -508,6 +509,23 @@ def test_delete_is_refused_while_in_use_and_allowed_once_unused(desk: Desk) -> N
         assert {c.state for c in _clocks(s, tid).values()} == {"met"}  # closed at noon
         deleted = s.exec(select(AuditEvent).where(AuditEvent.field == "deleted")).one()
         assert (deleted.old_value, deleted.reason) == ("Gold", "1 closed ticket detached")
+
+
+def test_a_profile_rules_still_name_is_not_deleted(desk: Desk) -> None:
+    """An escalation rule on it (a foreign key) or an assignment rule naming it would
+    break: the refusal names them, and nothing is deleted."""
+    with desk.db.session() as s:
+        clone = admin.clone_profile(s, desk.profile_id, "Gold copy", at=NOON, actor=desk.tech)
+        escalation.add_rule(s, trigger="90", actions={"status": "escalated"}, at=NOON,
+                            actor=desk.tech, profile_id=clone.id, position=1)
+        s.add(AssignmentRule(position=1, name="Copy P1 to seniors", phase="assign",
+                             conditions={"sla_profile": ["gold COPY"]},
+                             actions={"group_round_robin": 1}, created_at=NOON))
+    with desk.db.session() as s:
+        with pytest.raises(svc.ServiceError, match=r"^Gold copy is used by escalation rule 1 "
+                           r"\(90\), assignment rule 'Copy P1 to seniors'$"):
+            admin.delete_profile(s, clone.id, at=NOON, actor=desk.tech)  # type: ignore[arg-type]
+        assert s.get(SlaProfile, clone.id) is not None
 
 
 # ---------------------------------------------------------------- clients
