@@ -107,6 +107,9 @@ class SettingsScreen(Screen[None]):
                             id="denied")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.title = "Settings"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
             return is_admin(self.desk)
