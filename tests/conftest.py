@@ -69,6 +69,17 @@ def demo_desk(demo_db_file: Path, tmp_path: Path, clock: FixedClock) -> Iterator
     desk.close()
 
 
+DEMO_ADMIN = "jamie.fox@demo-msp.example"
+
+
+@pytest.fixture
+def admin(demo_desk: Desk) -> Desk:
+    """The demo desk with the demo's admin as "me" (settings screens and services)."""
+    demo_desk.me_email = DEMO_ADMIN
+    demo_desk._me = None
+    return demo_desk
+
+
 def integration_required() -> bool:
     """In CI (MSP_REQUIRE_INTEGRATION=1) a missing server binary fails instead of skipping."""
     return os.environ.get("MSP_REQUIRE_INTEGRATION") == "1"

@@ -25,11 +25,6 @@ from tests.smtp_sink import SmtpSink
 ADMIN = "jamie.fox@demo-msp.example"
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 async def open_checklist(pilot) -> ChecklistScreen:  # type: ignore[no-untyped-def]

@@ -20,11 +20,6 @@ from tests.pilot_wait import settle
 ADMIN = "jamie.fox@demo-msp.example"
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 async def open_reference(pilot) -> ReferenceScreen:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ audit trail, and the routing of the next ticket."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import select
 from textual.widgets import Button, DataTable, Label, Select, TextArea
 
@@ -34,11 +33,6 @@ from tests.pilot_wait import settle, until
 ADMIN = "jamie.fox@demo-msp.example"
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 async def open_section(pilot, key: str) -> None:  # type: ignore[no-untyped-def]

@@ -25,11 +25,6 @@ from msp_tui.store.models import (
 ADMIN = "jamie.fox@demo-msp.example"
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 def _client_id(desk: Desk, name: str) -> int:

@@ -35,11 +35,6 @@ ADMIN = "jamie.fox@demo-msp.example"
 TABLES = (Client, ClientDomain, Contact, Asset, Ticket, ImportBatch, SlaClock, AuditEvent)
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 def counts(desk: Desk) -> dict[str, int]:

@@ -26,11 +26,6 @@ from tests.conftest import FIXED_NOW
 ADMIN = "jamie.fox@demo-msp.example"
 
 
-@pytest.fixture
-def admin(demo_desk: Desk) -> Desk:
-    demo_desk.me_email = ADMIN
-    demo_desk._me = None
-    return demo_desk
 
 
 def _positions(desk: Desk, model: type[AssignmentRule] | type[EscalationRule]) -> list[int]:
