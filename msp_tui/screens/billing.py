@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
 from msp_tui.engine.billing import EntryState, Period, hours, last_month, money, this_month
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.ticket_dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.services import billing
 from msp_tui.services.billing import ClientSummary, InvoiceLine
 from msp_tui.services.desk import Desk

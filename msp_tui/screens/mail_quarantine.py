@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.services import mail_admin
 from msp_tui.services.desk import Desk
 from msp_tui.services.mail_intake import IntakeSettings
@@ -45,31 +46,6 @@ class RawMailScreen(ModalScreen[None]):
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical {
-        width: 70; height: auto; border: thick $error; background: $surface; padding: 1 2;
-    }
-    """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question, markup=False)
-            yield Label("[b]y[/b] yes   [b]n[/b] / esc no")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class QuarantineScreen(Screen[None]):
@@ -213,7 +189,7 @@ class QuarantineScreen(Screen[None]):
             self.reload()
 
         self.app.push_screen(
-            ConfirmScreen(f"Discard the mail from {row.sender or 'an unknown sender'}?"), answered
+            ConfirmDialog(f"Discard the mail from {row.sender or 'an unknown sender'}?"), answered
         )
 
 

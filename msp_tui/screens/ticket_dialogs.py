@@ -34,26 +34,11 @@ from textual.widgets.option_list import Option
 from msp_tui.engine.handoff import HandoffError, HandoffSummary
 from msp_tui.engine.links import LinkError, parse_ticket_number, parse_ticket_numbers
 from msp_tui.engine.vocabulary import StatusCategory
+from msp_tui.screens.dialogs import dialog_css
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.queries import NamedOption, StatusView
 from msp_tui.store.ticket_queries import PriorityView
-
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 72; max-width: 100%; height: auto; max-height: 100%;
-    padding: 1 2; border: thick $accent; background: $surface;
-}}
-{name} Label {{ width: 100%; }}
-{name} .title {{ text-style: bold; }}
-{name} .hint {{ color: $text-muted; }}
-{name} .problem {{ color: $text-error; text-style: bold; display: none; }}
-{name} .problem.-shown {{ display: block; }}
-{name} .buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
-{name} .buttons Button {{ margin-left: 1; }}
-"""
-
 
 _CATEGORY_HINT = {
     StatusCategory.PAUSED: "  · pauses the SLA",
@@ -63,10 +48,6 @@ _CATEGORY_HINT = {
 
 
 _T = TypeVar("_T")
-
-
-def _dialog_css(name: str, extra: str = "") -> str:
-    return DIALOG_CSS.format(name=name) + extra
 
 
 @dataclass(frozen=True)
@@ -81,7 +62,7 @@ class MessageOutcome:
 class MessageDialog(ModalScreen[MessageOutcome]):
     """A public reply (stops the response clock, meets the update clock) or an internal note."""
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "MessageDialog",
         """
         MessageDialog TextArea { height: 10; margin-top: 1; }
@@ -196,7 +177,7 @@ class TimeInput:
 class TimeDialog(FormDialog[TimeInput]):
     """Log time on the ticket; billable by default unless the client's contract is fixed."""
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "TimeDialog",
         """
         TimeDialog Input, TimeDialog Checkbox { margin-top: 1; }
@@ -262,7 +243,7 @@ class PriorityInput:
 class PriorityDialog(FormDialog[PriorityInput]):
     """Change priority: SLA targets move with it, so the desk requires a reason."""
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "PriorityDialog",
         """
         PriorityDialog RadioSet { width: 100%; margin-top: 1; }
@@ -341,7 +322,7 @@ class FilterPicker(ModalScreen[_T | None]):
     Subclasses say how an item reads (`label`) and what typing matches (`search_text`).
     """
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "FilterPicker",
         """
         FilterPicker OptionList { height: auto; max-height: 14; margin-top: 1; }
@@ -578,7 +559,7 @@ class TicketNumberDialog(FormDialog[TicketNumberInput]):
 class ParentDialog(TicketNumberDialog):
     """File the ticket under a master ticket by number, or unlink it (empty input)."""
 
-    DEFAULT_CSS = _dialog_css("ParentDialog", "ParentDialog Input { margin-top: 1; }")
+    DEFAULT_CSS = dialog_css("ParentDialog", "ParentDialog Input { margin-top: 1; }")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.link_parent.cancel")]
     HEADING = "Link to a parent"
     NONE_TEXT = "Not filed under a master ticket."
@@ -603,7 +584,7 @@ class ChildrenDialog(FormDialog[ChildrenInput]):
     ("-1303"). The desk takes the whole list or none of it, so a refusal names the ticket
     at fault and the list stays as typed."""
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "ChildrenDialog",
         """
         ChildrenDialog Input { margin-top: 1; }
@@ -667,7 +648,7 @@ class DuplicateDialog(TicketNumberDialog):
     """Mark the ticket a duplicate of an original by number, or unmark it (empty input).
     Marking does not close it: the technician decides, maybe after replying."""
 
-    DEFAULT_CSS = _dialog_css("DuplicateDialog", "DuplicateDialog Input { margin-top: 1; }")
+    DEFAULT_CSS = dialog_css("DuplicateDialog", "DuplicateDialog Input { margin-top: 1; }")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ticket.duplicate.cancel")]
     HEADING = "Duplicate of"
     NONE_TEXT = "Not marked as a duplicate."
@@ -685,7 +666,7 @@ class HandoffDialog(FormDialog[HandoffSummary]):
     Only the symptom is required; the desk decides the group, the assignee and whether
     on-call is paged, and a refusal leaves every field as typed."""
 
-    DEFAULT_CSS = _dialog_css(
+    DEFAULT_CSS = dialog_css(
         "HandoffDialog",
         """
         HandoffDialog > Vertical { width: 80; overflow-y: auto; }
@@ -762,41 +743,6 @@ class HandoffDialog(FormDialog[HandoffSummary]):
             _show_error(self, str(exc))
             return
         self.dismiss(summary)
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question whose safe answer, no, is the default (enter and escape)."""
-
-    DEFAULT_CSS = _dialog_css("ConfirmDialog")
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.detail = detail
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question, classes="title", markup=False)
-            if self.detail:
-                yield Label(self.detail, classes="hint", markup=False)
-            yield Label("y yes · n or esc no", classes="hint")
-            with Horizontal(classes="buttons"):
-                yield Button("No", id="no", variant="primary")
-                yield Button(self.yes, id="yes", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 def _say(dialog: ModalScreen[object], text: str) -> None:

@@ -31,8 +31,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from msp_tui.engine.vocabulary import FollowOn, StatusCategory
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.ticket_dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.services import ticket_view
 from msp_tui.services.desk import Desk
 from msp_tui.services.ticket_view import FOLLOW_ON_LABEL, ClosingContext, format_minutes

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from msp_tui.engine.billing import price_cents
 from msp_tui.screens.billing import BillingScreen, CsvPathDialog, InvoicesScreen
-from msp_tui.screens.ticket_dialogs import ConfirmDialog
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.services import billing
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError

@@ -9,7 +9,8 @@ from sqlmodel import select
 from textual.widgets import DataTable, Label
 
 from msp_tui.engine.vocabulary import MailOutcome
-from msp_tui.screens.mail_quarantine import ConfirmScreen, QuarantineScreen, RawMailScreen
+from msp_tui.screens.dialogs import ConfirmDialog
+from msp_tui.screens.mail_quarantine import QuarantineScreen, RawMailScreen
 from msp_tui.services import mail_intake
 from msp_tui.services.desk import Desk
 from msp_tui.services.mail_intake import IntakeSettings, MailPosition
@@ -82,7 +83,7 @@ async def test_admin_sees_retries_and_discards(demo_desk: Desk, monkeypatch: pyt
         assert table.row_count == 1
 
         await pilot.press("d")
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -9,10 +9,10 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, TextArea
 
 from msp_tui.engine.vocabulary import PriorityCode
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.new_ticket import NewTicketScreen
 from msp_tui.screens.ticket_dialogs import (
     ChildrenDialog,
-    ConfirmDialog,
     DuplicateDialog,
     MessageDialog,
     StatusPicker,

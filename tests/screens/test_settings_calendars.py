@@ -10,7 +10,7 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from msp_tui.screens.mail_quarantine import ConfirmScreen
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.settings.calendars import (
     CalendarEditScreen,
     CalendarsScreen,
@@ -151,7 +151,7 @@ async def test_delete_is_refused_with_the_reason_and_a_new_calendar_can_go(
         await retype(pilot, "#name", "Scratch")
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         assert isinstance(app.screen, CalendarEditScreen)
         assert app.screen.query_one("#name", Input).value == "Scratch"

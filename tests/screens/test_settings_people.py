@@ -9,9 +9,9 @@ from sqlmodel import select
 from textual.widgets import DataTable, Input, Select
 
 from msp_tui.app import MspApp
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.settings.people import PeopleScreen
 from msp_tui.screens.settings.reference import RecordDialog
-from msp_tui.screens.ticket_dialogs import ConfirmDialog
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import GroupMember, Status, TechGroup, Technician, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app

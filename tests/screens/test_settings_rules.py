@@ -9,13 +9,13 @@ from sqlmodel import select
 from textual.widgets import Button, DataTable, Label, Select, TextArea
 
 from msp_tui.engine.vocabulary import Channel, PriorityCode
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.settings.rules import (
     AssignmentRuleForm,
     AssignmentRulesScreen,
     EscalationRuleForm,
     EscalationRulesScreen,
 )
-from msp_tui.screens.ticket_dialogs import ConfirmDialog
 from msp_tui.services import tickets as svc
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import (

@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 
 from msp_tui.engine.calendar_edit import DAY_NAMES, CalendarForm, TimelineDay, zone_problem
-from msp_tui.screens.mail_quarantine import ConfirmScreen
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.services import calendar_admin
 from msp_tui.services.calendar_admin import CalendarSummary
 from msp_tui.services.desk import Desk
@@ -237,7 +237,7 @@ class CalendarsScreen(Screen[None]):
             if yes:
                 self._delete(row)
 
-        self.app.push_screen(ConfirmScreen(f"Delete the calendar {row.name}?"), answered)
+        self.app.push_screen(ConfirmDialog(f"Delete the calendar {row.name}?"), answered)
 
     def _delete(self, row: CalendarSummary) -> None:
         try:
@@ -482,7 +482,7 @@ class CalendarEditScreen(Screen[int | None]):
                 self.dismiss(None)
 
         what = self.initial.name if self.calendar_id else "the new calendar"
-        self.app.push_screen(ConfirmScreen(f"Discard your changes to {what}?"), answered)
+        self.app.push_screen(ConfirmDialog(f"Discard your changes to {what}?"), answered)
 
     def action_save(self) -> None:
         form = self.form()

@@ -31,8 +31,8 @@ from textual.widgets import (
     TabPane,
 )
 
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.mail_quarantine import ConfirmScreen
 from msp_tui.services import client_admin as ca
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
@@ -770,7 +770,7 @@ class ClientEditorScreen(Screen[None]):
         question = (f"{c.name} is back at the client?" if c.terminated else
                     f"{c.name} left the client? Their tickets stay; their mail will be "
                     "flagged as suspicious.")
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def action_remove(self) -> None:
         d = self.detail
@@ -810,7 +810,7 @@ class ClientEditorScreen(Screen[None]):
                 return
             self.reload()
 
-        self.app.push_screen(ConfirmScreen(question), answered)
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def action_move(self, delta: int) -> None:
         eid = self._selected("escalations")

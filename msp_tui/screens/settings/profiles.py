@@ -30,8 +30,8 @@ from textual.widgets import (
     Static,
 )
 
+from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.mail_quarantine import ConfirmScreen
 from msp_tui.services import profile_admin
 from msp_tui.services.desk import Desk
 from msp_tui.services.profile_admin import (
@@ -267,7 +267,7 @@ class ProfilesScreen(Screen[None]):
             self.notify(f"{row.name} deleted")
             self.reload()
 
-        self.app.push_screen(ConfirmScreen(f"Delete the SLA profile {row.name}?"), answered)
+        self.app.push_screen(ConfirmDialog(f"Delete the SLA profile {row.name}?"), answered)
 
 
 def detail_text(row: ProfileRow) -> Text:
@@ -537,7 +537,7 @@ class ProfileEditScreen(Screen[Saved | None]):
             if yes:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen("Discard your changes to this profile?"), answered)
+        self.app.push_screen(ConfirmDialog("Discard your changes to this profile?"), answered)
 
 
 def _or_null(value: int | None) -> object:

@@ -36,8 +36,8 @@ from textual.widgets import (
 )
 
 from msp_tui.engine.vocabulary import Level, StatusCategory
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.screens.form_dialog import FormDialog
-from msp_tui.screens.ticket_dialogs import DIALOG_CSS, ConfirmDialog
 from msp_tui.services import reference_admin as ref
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
