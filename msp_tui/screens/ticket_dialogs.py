@@ -42,8 +42,8 @@ from msp_tui.store.ticket_queries import PriorityView
 
 _CATEGORY_HINT = {
     StatusCategory.PAUSED: "  · pauses the SLA",
-    StatusCategory.RESOLVED: "  · stops the SLA, asks what fixed it",
-    StatusCategory.CLOSED: "  · closes the ticket",
+    StatusCategory.RESOLVED: "  · stops the SLA; asks the resolution code and to confirm the time",
+    StatusCategory.CLOSED: "  · closes the ticket; you sign it off",
 }
 
 
