@@ -66,8 +66,14 @@ def survey_body(*, contact_name: str, number: int, subject: str, technician: str
 
 
 def read_answer(body: str) -> Answer:
-    """The rating on the first non-empty line (a digit 1-5, or a word), the rest as the
-    comment. A first line without a rating is all comment."""
+    """The rating on the first non-empty line, the rest as the comment.
+
+    The first line must *be* the rating — a digit 1-5 (optionally "/5") and/or a scale
+    word — optionally followed by a separator (" - ", ":", ",", ".") and a comment. So
+    "4 - good, thanks" and "Excellent!" rate, but "Good morning, the VPN is down again",
+    "1 more thing" and "3rd floor printer" do not: those are people writing to us, and
+    intake treats them as mail about the ticket. A first line without a rating is all
+    comment (rating None)."""
     lines = [line.strip() for line in (body or "").splitlines()]
     text = [line for line in lines if line]
     if not text:
@@ -80,22 +86,35 @@ def read_answer(body: str) -> Answer:
     return Answer(rating, comment)
 
 
+_SEPARATED = re.compile(r"^\s*(?:$|[-–—:.,;!)]+\s*)")  # nothing, or a separator then text
+
+
 def _rating(line: str) -> tuple[int | None, str]:
-    lowered = line.lower()
-    digit = re.match(r"^\s*([1-5])(?:\s*/\s*5)?(?!\d)\s*[-–—:.,!)]?\s*", lowered)
+    digit = re.match(r"^\s*([1-5])(?:\s*/\s*5)?(?![\w/])", line)
     if digit:
         rest = line[digit.end():]
-        # "4 - good" : the digit wins, the word is part of the answer, not a comment.
-        word, after = _word(rest)
-        return int(digit.group(1)), (after if word is not None else rest).strip()
+        word, after = _word(rest.lstrip(" -–—:"))
+        if word is not None:  # "4 - good": the word belongs to the answer
+            rest = after
+        return _tail(int(digit.group(1)), rest)
     word, after = _word(line)
-    return word, after.strip()
+    if word is None:
+        return None, line
+    return _tail(word, after)
+
+
+def _tail(rating: int, rest: str) -> tuple[int | None, str]:
+    """Accept the rating only when what follows is nothing or a separated comment."""
+    separated = _SEPARATED.match(rest)
+    if separated is None:
+        return None, rest
+    return rating, rest[separated.end():].strip()
 
 
 def _word(line: str) -> tuple[int | None, str]:
     lowered = line.lower()
     for phrase, value in _WORDS:
-        match = re.match(rf"^\s*{re.escape(phrase)}\b[\s!.,:;\-–—)]*", lowered)
+        match = re.match(rf"^\s*{re.escape(phrase)}\b", lowered)
         if match:
             return value, line[match.end():]
     return None, line

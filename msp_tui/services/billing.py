@@ -299,8 +299,10 @@ def unapprove(desk: Desk, entry_ids: Iterable[int], reason: str = "") -> int:
     require_billing(desk)
     actor = desk.actor()
     at = desk.clock.now()
+    ids = list(entry_ids)
     with desk.db.session() as s:
-        found, problems = _load_entries(s, entry_ids)
+        _claim(s, ids)  # a draft made meanwhile by another console is seen, not raced
+        found, problems = _load_entries(s, ids)
         problems += _invoiced_problems(s, found)
         _refuse(problems)
         changed = 0
@@ -322,9 +324,25 @@ def unapprove(desk: Desk, entry_ids: Iterable[int], reason: str = "") -> int:
 # ---------------------------------------------------------------- editing (locked once approved)
 
 
+def _claim(s: Session, entry_ids: Iterable[int]) -> None:
+    """Write-lock the entries before reading their state: a no-op UPDATE takes SQLite's
+    write lock (PostgreSQL: the rows' locks), so an approval or a draft made by another
+    console cannot land between the check below and our write."""
+    ids = list(entry_ids)
+    if ids:
+        s.execute(
+            sa.update(TimeEntry)
+            .where(TimeEntry.id.in_(ids))  # type: ignore[union-attr]
+            .values(approved=TimeEntry.approved)
+            .execution_options(synchronize_session=False)
+        )
+        s.expire_all()
+
+
 def _editable(s: Session, desk: Desk, entry_id: int) -> TimeEntry:
     """The entry, if it exists, is not locked, and "me" may change it (whoever logged it,
-    or a lead)."""
+    or a lead); read under the write lock (`_claim`)."""
+    _claim(s, [entry_id])
     entry = s.get(TimeEntry, entry_id)
     if entry is None:
         raise ServiceError(f"no time entry {entry_id}")

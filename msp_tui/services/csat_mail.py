@@ -86,13 +86,22 @@ def _queue_mail(s: Session, survey: CsatSurvey, settings: OutboundSettings, at: 
 
 
 def survey_for_answer(
-    s: Session, subject: str, sender_email: str, sender_client_id: int | None
+    s: Session,
+    subject: str,
+    body: str,
+    sender_email: str,
+    sender_client_id: int | None,
+    *,
+    sender_terminated: bool = False,
 ) -> CsatSurvey | None:
-    """The survey a mail answers: its token in the subject, from the person asked or
-    someone of the same client (a colleague may answer). Anyone else's mail carrying a
-    token is not an answer (it goes through normal intake)."""
+    """The survey a mail answers: its token in the subject, a rating on the first line,
+    from the person asked or someone of the same client (a colleague may answer).
+
+    Anything else goes through normal intake: a reply to the survey without a rating is
+    somebody writing to us ("the VPN is down again" opens a related ticket), and a
+    terminated contact's mail is flagged there as possible social engineering."""
     token = engine.survey_token(subject)
-    if token is None:
+    if token is None or sender_terminated or engine.read_answer(body).rating is None:
         return None
     survey = s.exec(select(CsatSurvey).where(CsatSurvey.token == token)).first()
     if survey is None:

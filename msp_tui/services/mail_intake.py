@@ -174,7 +174,9 @@ class _Taken:
 def _take(s: Session, mail: ParsedMail, *, at: datetime, settings: IntakeSettings) -> _Taken:
     sender = q.match_sender(s, mail.from_email, intake.domain_candidates(mail.from_email))
     survey = csat_mail.survey_for_answer(
-        s, mail.subject, mail.from_email, sender.client_id if sender else None
+        s, mail.subject, intake.body_for_ticket(mail, is_reply=True), mail.from_email,
+        sender.client_id if sender else None,
+        sender_terminated=sender is not None and sender.terminated,
     )
     if survey is not None:  # before threading: an answer must not reopen the closed ticket
         return _survey_answer(s, mail, survey, sender, at=at)
@@ -283,8 +285,7 @@ def _survey_answer(
         in_reply_to=mail.in_reply_to,
     )
     s.flush()
-    rating = f"rating {answer.rating}" if answer.rating is not None else "no rating found"
-    detail = f"survey answer on #{ticket.number} ({rating})"
+    detail = f"survey answer on #{ticket.number} (rating {answer.rating})"
     return _Taken(MailOutcome.REPLY, detail, ticket.id, message.id)  # type: ignore[arg-type]
 
 

@@ -18,7 +18,7 @@ from msp_tui.services import tickets as svc
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.billing_queries import EntryFilter
-from msp_tui.store.db import read_change_seq
+from msp_tui.store.db import Database, read_change_seq
 from msp_tui.store.models import AuditEvent, Client, Invoice, Technician, Ticket, TimeEntry
 from tests.conftest import FIXED_NOW
 
@@ -375,3 +375,37 @@ def test_cli_exports_an_invoice_by_number(lead_desk: Desk, tmp_path: Path,
     code, out, err = run(capsys, "--db", db, "report", "invoice", "7", "--out", str(missing))
     assert (code, err.strip()) == (2, "msp-tui: error: no invoice number 7")
     assert not missing.exists()
+
+
+def test_an_edit_holds_the_entry_against_a_concurrent_approval(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Console 1 checks that an entry is unlocked and writes its edit; a lead approving and
+    invoicing it from console 2 in between must not slip through: the check runs under
+    the write lock, so the lead's write waits (here: times out) instead of interleaving."""
+    act_as(demo_desk, TECH)
+    lead = Desk(Database(demo_desk.db.url), demo_desk.clock, me_email=LEAD)
+    cid = client_id(demo_desk, "Tailspin Logistics", rate_cents=12000)
+    [eid] = log(demo_desk, cid, (date(2026, 9, 10), 60, True))
+    monkeypatch.setattr("msp_tui.store.db.SQLITE_BUSY_TIMEOUT_MS", 200)
+    impatient = Desk(Database(demo_desk.db.url), demo_desk.clock, me_email=LEAD)
+    real = billing._editable
+    raced: list[str] = []
+
+    def check_then_lead_tries(s, desk, entry_id):  # type: ignore[no-untyped-def]
+        entry = real(s, desk, entry_id)
+        try:
+            billing.approve(impatient, [eid])
+        except sa.exc.OperationalError as exc:
+            raced.append(str(exc.orig))
+        return entry
+
+    monkeypatch.setattr(billing, "_editable", check_then_lead_tries)
+    billing.update_time_entry(demo_desk, eid, minutes=90)
+    assert raced and "locked" in raced[0]
+    billing.approve(lead, [eid])  # afterwards it goes through, on the edited entry
+    with demo_desk.db.session() as s:
+        entry = s.get(TimeEntry, eid)
+        assert entry is not None and (entry.minutes, entry.approved) == (90, True)
+    lead.close()
+    impatient.close()

@@ -145,17 +145,36 @@ def test_an_answer_records_the_rating_and_leaves_the_ticket_closed(empty_db: Dat
         assert survey.rating == 2 and survey.comment == "the printer died again"
 
 
-def test_an_answer_without_a_rating_keeps_the_comment(empty_db: Database) -> None:
+def test_a_reply_to_the_survey_without_a_rating_is_mail_about_the_ticket(
+    empty_db: Database,
+) -> None:
+    """"Good morning, the VPN is down again" is not a rating of 4: it is the customer
+    writing to us, so normal intake opens a related ticket and the survey stays open."""
     _closed_ticket(empty_db)
     csat_mail.send_pending(empty_db, FixedClock(MON), OUT, owner="me")
     with empty_db.session() as s:
         subject = s.exec(select(OutboxMail.subject)).one()
-    result = _ingest(empty_db, _answer(subject, "Who was the technician?"), 1)
-    assert "no rating found" in result.detail
+    result = _ingest(empty_db, _answer(subject, "Good morning, the VPN is down again."), 1)
+    assert result.outcome == MailOutcome.TICKET
     with empty_db.session() as s:
         survey = s.exec(select(CsatSurvey)).one()
-        assert (survey.state, survey.rating, survey.comment) == (
-            "sent", None, "Who was the technician?")
+        assert (survey.state, survey.rating) == ("sent", None)
+        assert len(s.exec(select(svc.Ticket)).all()) == 2
+
+
+def test_a_terminated_contact_cannot_rate(empty_db: Database) -> None:
+    """A former employee's mail with the token goes through normal intake, which flags
+    it; the survey keeps its (absent) rating."""
+    _closed_ticket(empty_db)
+    csat_mail.send_pending(empty_db, FixedClock(MON), OUT, owner="me")
+    with empty_db.session() as s:
+        subject = s.exec(select(OutboxMail.subject)).one()
+    _ingest(empty_db, _answer(subject, "1 - worst service ever", sender="gone@acme.example"), 1)
+    with empty_db.session() as s:
+        assert s.exec(select(CsatSurvey)).one().rating is None
+        flagged = s.exec(select(svc.Ticket).where(
+            svc.Ticket.possible_social_engineering.is_(True))).all()  # type: ignore[attr-defined]
+        assert flagged
 
 
 def test_a_stranger_with_the_token_is_not_an_answer(empty_db: Database) -> None:
