@@ -104,6 +104,24 @@ def bump_counter(session: Session, name: str) -> int:
     return int(value)
 
 
+def serialize_writes(session: Session) -> None:
+    """Take the database's write lock now, before reading what a write depends on.
+
+    SQLite (pysqlite) opens a transaction only at the first write, so a "read, check,
+    write" sequence reads without a snapshot and another console can commit in between
+    (two admins each deactivating the other, two rule moves at once). A no-op UPDATE of
+    the change-sequence row as the first statement takes SQLite's write lock — on
+    PostgreSQL that row's lock, which every writer takes at commit anyway — so such
+    sequences run one after another. For rare writes (settings), not the hot paths.
+    """
+    session.execute(
+        sa.update(Counter)
+        .where(Counter.name == CHANGE_SEQ)  # type: ignore[arg-type]
+        .values(value=Counter.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def bump_change_seq(session: Session) -> None:
     """Every write calls this, so other consoles notice a change by polling one row.
 
