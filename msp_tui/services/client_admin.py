@@ -6,6 +6,8 @@ with one `ServiceError` naming every problem, so a form can be fixed in one go; 
 writes, audits each changed field and bumps the change sequence. SLA profile changes go
 through `sla_admin.set_client_profile`, the one place that knows how a client's open
 tickets follow a new profile.
+Writes that check a name or a call order before writing take the write lock first
+(`serialize_writes`), so two consoles at once cannot both pass the same check.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from msp_tui.store.client_queries import (
     client_detail,
     client_rows,
 )
-from msp_tui.store.db import bump_change_seq
+from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     Asset,
     Client,
@@ -162,6 +164,7 @@ def create_client(desk: Desk, data: ClientInput) -> int:
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
+        serialize_writes(s)
         name, cents = _check_client(s, data, None)
         client = Client(
             name=name,
@@ -195,6 +198,7 @@ def update_client(desk: Desk, client_id: int, data: ClientInput, *,
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
+        serialize_writes(s)
         client = _client(s, client_id)
         name, cents = _check_client(s, data, client_id)
         new = {
@@ -658,6 +662,7 @@ def add_escalation_contact(desk: Desk, client_id: int, data: EscalationInput) ->
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
+        serialize_writes(s)
         client = _client(s, client_id)
         name, phones, emails, windows = _check_escalation(data)
         last = s.exec(
@@ -701,6 +706,7 @@ def remove_escalation_contact(desk: Desk, contact_id: int) -> None:
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _escalation(s, contact_id)
         audit(s, at=at, actor=actor, entity="escalation_contact", entity_id=contact_id,
               field="deleted", old=row.name, new=None)
@@ -716,6 +722,7 @@ def move_escalation_contact(desk: Desk, contact_id: int, delta: int) -> None:
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _escalation(s, contact_id)
         rows = _escalations(s, row.client_id)
         i = next(k for k, r in enumerate(rows) if r.id == contact_id)

@@ -2,6 +2,9 @@
 
 Admins only (`require_admin`); one short transaction per call, every problem named in
 one `ServiceError`, one audit row per changed field, the change sequence bumped.
+Each write takes the write lock first (`serialize_writes`), so what it checked (the
+last admin, a lead, a rule naming someone) still holds when it commits, even when two
+consoles save at once.
 
 Guards that keep the desk usable:
 - the last active admin cannot be deactivated or lose the admin role (nobody could
@@ -32,7 +35,7 @@ from msp_tui.services.handoff import TIER2_GROUP
 from msp_tui.services.reference_admin import audit_changes, clean_text, fail_if, plural
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
-from msp_tui.store.db import bump_change_seq
+from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import GroupMember, Status, TechGroup, Technician, Ticket
 
 EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -180,6 +183,7 @@ def add_technician(
     new_tier = _choice(tier, Tier, "tier", problems)
     zone = _zone(timezone, problems)
     with desk.db.session() as s:
+        serialize_writes(s)
         mail = _email(s, email, None, problems)
         fail_if(problems)
         row = Technician(name=clean, email=mail, role=new_role, tier=new_tier, timezone=zone,
@@ -209,6 +213,7 @@ def edit_technician(
     require_admin(desk)
     problems: list[str] = []
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _technician(s, technician_id)
         new_name = row.name if name is UNSET else clean_text(name, "a name", 200, problems)
         new_email = row.email if email is UNSET else _email(s, email, technician_id, problems)
@@ -246,6 +251,7 @@ def set_on_call(desk: Desk, technician_id: int, on_call: bool) -> None:
     """Whether escalations page this person; only active technicians go on call."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _technician(s, technician_id)
         if row.on_call == on_call:
             return
@@ -287,6 +293,7 @@ def set_technician_active(desk: Desk, technician_id: int, active: bool) -> Activ
     require_admin(desk)
     me = desk.me()
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _technician(s, technician_id)
         held = _open_counts(s).get(technician_id, 0)
         if row.active == active:
@@ -350,6 +357,7 @@ def add_group(desk: Desk, name: str, lead_id: int | None = None) -> int:
     require_admin(desk)
     problems: list[str] = []
     with desk.db.session() as s:
+        serialize_writes(s)
         clean = _group_name(s, name, None, problems)
         lead = _active_technician(s, lead_id, problems) if lead_id is not None else None
         fail_if(problems)
@@ -378,6 +386,7 @@ def edit_group(
     require_admin(desk)
     problems: list[str] = []
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _group(s, group_id)
         new_name = row.name if name is UNSET else _group_name(s, name, group_id, problems)
         if new_name != row.name and row.name == TIER2_GROUP:
@@ -409,6 +418,7 @@ def add_members(desk: Desk, group_id: int, technician_ids: Sequence[int]) -> Non
     require_admin(desk)
     problems: list[str] = []
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _group(s, group_id)
         added: list[Technician] = []
         for tid in dict.fromkeys(technician_ids):
@@ -433,6 +443,7 @@ def remove_member(desk: Desk, group_id: int, technician_id: int) -> None:
     """Take someone out of a group; not its lead (choose another lead first)."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _group(s, group_id)
         tech = _technician(s, technician_id)
         link = s.get(GroupMember, (group_id, technician_id))

@@ -4,6 +4,9 @@ Admins only (`require_admin`). Each call is one short transaction that validates
 its input first and raises one `ServiceError` naming every problem, so nothing is half
 written; each changed field gets its own audit row and the change sequence moves so
 other consoles refresh their pickers.
+Writes that read an order or a count before writing (moves, new rows placed last, the
+last active code) take the write lock first (`serialize_writes`), so two consoles at
+once cannot both act on the same stale read.
 
 What protects the rest of the desk:
 - a status's category decides what SLA clocks do in it, so it never changes while
@@ -32,7 +35,7 @@ from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import Actor, ServiceError, audit
-from msp_tui.store.db import bump_change_seq
+from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     Category,
     Priority,
@@ -365,6 +368,7 @@ def add_status(desk: Desk, name: str, category: str) -> int:
     clean = clean_text(name, "a status name", 60, problems)
     cat = _status_category(category, problems)
     with desk.db.session() as s:
+        serialize_writes(s)
         _check_status_name(s, clean, None, problems)
         fail_if(problems)
         rows = list(s.exec(select(Status).order_by(Status.sort_order, Status.id)))  # type: ignore[arg-type]
@@ -429,6 +433,7 @@ def move_status(desk: Desk, status_id: int, delta: int) -> None:
     """Move a status up (negative) or down in the pickers' order."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         _status(s, status_id)
         rows = list(s.exec(select(Status).order_by(Status.sort_order, Status.id)))  # type: ignore[arg-type]
         _apply_moves(s, desk, "status", _move(rows, status_id, delta, _STATUS_STEP))
@@ -637,6 +642,7 @@ def add_resolution_code(desk: Desk, code: str, label: str) -> int:
         )
     clean = clean_text(label, "a label", 100, problems)
     with desk.db.session() as s:
+        serialize_writes(s)
         if slug and s.exec(select(ResolutionCode.id).where(ResolutionCode.code == slug)).first():
             problems.append(f"there is already a resolution code {slug!r}")
         _check_code_label(s, clean, None, problems)
@@ -682,6 +688,7 @@ def move_resolution_code(desk: Desk, code_id: int, delta: int) -> None:
     """Move a code up (negative) or down in the order the resolve dialog lists them."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         _resolution_code(s, code_id)
         rows = list(s.exec(
             select(ResolutionCode).order_by(ResolutionCode.sort_order, ResolutionCode.id)  # type: ignore[arg-type]
@@ -693,6 +700,7 @@ def set_resolution_code_active(desk: Desk, code_id: int, active: bool) -> None:
     """Inactive codes are no longer offered; tickets resolved with them keep them."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _resolution_code(s, code_id)
         if row.active == active:
             return

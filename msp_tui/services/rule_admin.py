@@ -2,11 +2,15 @@
 
 Order is the rules' meaning (first match wins; an escalation rule's position breaks ties
 within its scope), so a move swaps two neighbours in one transaction and every write
-leaves positions 1..n, unique and contiguous. Renumbering that keeps the order (e.g. the
-demo's 10, 20, 30 becoming 1, 2, 3) is not a change anyone made and is not audited; the
-swapped pair is. Validation is the engine's and the same as `assignment.add_rule` /
-`escalation.add_rule` (ids that must exist included), so an edit can never store a rule
-that intake would silently skip.
+leaves positions 1..n, unique and contiguous. Renumbering that keeps the order (e.g.
+the demo's 10, 20, 30 becoming 1, 2, 3) is not a change anyone made and is not audited;
+the swapped pair is. Every write takes the write lock before reading the order
+(`serialize_writes`), so two consoles moving rules at once run one after the other
+instead of both writing positions computed from the same old order.
+
+Validation is the engine's and the same as `assignment.add_rule` / `escalation.add_rule`
+(ids that must exist included), so an edit can never store a rule that intake would
+silently skip.
 
 Rule lists are read in a fresh session per call and the rules cache lives in the
 session (`assignment.rules`), so a ticket created after a save sees the new order.
@@ -29,7 +33,7 @@ from msp_tui.services import assignment, escalation
 from msp_tui.services import tickets as tk
 from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
-from msp_tui.store.db import bump_change_seq
+from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     AssignmentRule,
     Category,
@@ -327,6 +331,7 @@ def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
     if step not in (-1, 1):
         raise tk.ServiceError("a rule moves one place at a time")
     with desk.db.session() as s:
+        serialize_writes(s)
         rows = _ordered(s, model)
         index = next((i for i, r in enumerate(rows) if r.id == rule_id), None)
         if index is None:
@@ -354,6 +359,7 @@ def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
 def _set_active(desk: Desk, model: type[Any], entity: str, rule_id: int, active: bool) -> None:
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _get(s, model, rule_id)
         if row.active == active:
             return
@@ -367,6 +373,7 @@ def _set_active(desk: Desk, model: type[Any], entity: str, rule_id: int, active:
 def _delete(desk: Desk, model: type[Any], entity: str, rule_id: int, label: Any) -> None:
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _get(s, model, rule_id)
         _audit(desk, s, entity, rule_id, "deleted", label(s, row), None)
         s.delete(row)
@@ -399,6 +406,7 @@ def add_assignment_rule(desk: Desk, *, name: str, phase: str, conditions: Mappin
     """A new rule at the end of the list; returns its id."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         spec = _check_assignment(s, name, phase, conditions, actions)
         row = assignment.add_rule(s, name=spec.name, phase=RulePhase(phase),
                                   conditions=spec.conditions, actions=spec.actions,
@@ -417,6 +425,7 @@ def edit_assignment_rule(desk: Desk, rule_id: int, *, name: str, phase: str,
     """Replace a rule's fields (its place in the order stays); one audit row per field."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _get(s, AssignmentRule, rule_id)
         spec = _check_assignment(s, name, phase, conditions, actions)
         changes: list[tuple[str, object, object]] = []
@@ -476,6 +485,7 @@ def add_escalation_rule(desk: Desk, *, profile_id: int | None, trigger: str,
                         actions: Mapping[str, Any], active: bool = True) -> int:
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         _check_escalation(s, profile_id, trigger, actions)
         top = s.execute(sa.select(sa.func.max(EscalationRule.position))).scalar_one()
         row = escalation.add_rule(s, trigger=trigger, actions=actions, at=desk.clock.now(),
@@ -493,6 +503,7 @@ def edit_escalation_rule(desk: Desk, rule_id: int, *, profile_id: int | None, tr
                          actions: Mapping[str, Any], active: bool) -> None:
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _get(s, EscalationRule, rule_id)
         _check_escalation(s, profile_id, trigger, actions)
         changes: list[tuple[str, object, object]] = []
