@@ -116,6 +116,9 @@ def add_rule(
 
 
 def missing_references(s: Session, spec: RuleSpec) -> list[str]:
+    """What the rule names that does not exist: ids of categories, clients, groups,
+    technicians and tickets, and SLA profile names (matched case-insensitively, as
+    intake does), so a rule is never stored that could never match or act."""
     checks: list[tuple[str, type[Any], Any]] = []
     cats = spec.conditions.get("category", [])
     for cat in cats if isinstance(cats, list) else [cats]:
@@ -129,6 +132,12 @@ def missing_references(s: Session, spec: RuleSpec) -> list[str]:
         if key in spec.actions:
             checks.append((key, model, spec.actions[key]))
     problems: list[str] = []
+    wanted = spec.conditions.get("sla_profile", [])
+    if wanted:
+        known = {str(n).casefold() for n in s.exec(select(SlaProfile.name))}
+        for name in wanted if isinstance(wanted, list) else [wanted]:
+            if str(name).casefold() not in known:
+                problems.append(f"sla_profile {name!r}: no SLA profile has that name")
     parent = spec.actions.get("link_parent")
     if parent is not None and not s.exec(select(Ticket.id).where(Ticket.number == parent)).first():
         problems.append(f"link_parent {parent}: no such ticket")

@@ -10,6 +10,7 @@ that is always rolled back) is the what-if the settings screens show before savi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +26,7 @@ from msp_tui.engine.business_hours import BusinessCalendar, CalendarError
 from msp_tui.engine.lifecycle import ClockEffect, effective_category, transition
 from msp_tui.engine.targets import TargetError, parse_target
 from msp_tui.engine.vocabulary import ClockKind, ClockState, PriorityCode, StatusCategory
-from msp_tui.services import sla
+from msp_tui.services import assignment, sla
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.db import Database, bump_change_seq
@@ -500,6 +501,7 @@ def update_profile(
         return []
 
     # -- write
+    old_name = profile.name
     profile.name, profile.description = new_name, new_description
     profile.calendar_id = new_calendar
     profile.near_due_margin_minutes, profile.business_day_minutes = new_margin, new_day
@@ -540,8 +542,41 @@ def update_profile(
             _end_update_clocks(s, profile_id, priority, at, finals)
     _apply_pause_changes(s, profile_id, old_pauses, new_pauses, at, finals)
     _audit_all(s, at, actor, "sla_profile", profile_id, changes)
+    if new_name != old_name:
+        _rename_in_rules(s, old_name, new_name, at, actor)
     bump_change_seq(s)
     return [finals[k] for k in sorted(finals)]
+
+
+def _rename_in_rules(s: Session, old: str, new: str, at: datetime, actor: Actor) -> None:
+    """Assignment rules name profiles by name: follow a rename in the same transaction
+    (one audit row per rule), or every rule naming the profile would silently stop
+    matching."""
+    folded = old.casefold()
+
+    def renamed(value: object) -> object:
+        return new if isinstance(value, str) and value.casefold() == folded else value
+
+    for rule in s.exec(select(AssignmentRule).order_by(AssignmentRule.position)).all():  # type: ignore[arg-type]
+        conditions = dict(rule.conditions or {})
+        wanted = conditions.get("sla_profile")
+        now = [renamed(v) for v in wanted] if isinstance(wanted, list) else renamed(wanted)
+        if now == wanted:
+            continue
+        before = _json(conditions)
+        conditions["sla_profile"] = now
+        rule.conditions = conditions
+        s.add(rule)
+        audit(s, at=at, actor=actor, entity="assignment_rule", entity_id=rule.id,  # type: ignore[arg-type]
+              field="conditions", old=before, new=_json(conditions),
+              reason=f"SLA profile {old!r} renamed to {new!r}")
+    s.flush()
+    assignment.forget_rules(s)
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    """As the rule editor audits conditions (`rule_admin._as_text`)."""
+    return json.dumps(dict(value), ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
