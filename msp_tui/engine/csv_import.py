@@ -491,9 +491,8 @@ _ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-
                 "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d")
 
 
-def parse_instant(text: str, zone: ZoneInfo, order: str = "MDY") -> datetime | None:
-    """A local date/time as exports write it -> an aware UTC instant (None if unreadable).
-    ISO with an offset keeps its offset; everything else is read in `zone`."""
+def _parse_written(text: str, order: str) -> datetime | None:
+    """The date/time as written: aware if it carries an offset, else naive local time."""
     value = " ".join(text.strip().split())
     if not value:
         return None
@@ -508,11 +507,41 @@ def parse_instant(text: str, zone: ZoneInfo, order: str = "MDY") -> datetime | N
                 break
             except ValueError:
                 continue
-    if parsed is None:
-        return None
+    return parsed
+
+
+def _to_utc(parsed: datetime, zone: ZoneInfo) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        # .NET's "no date" (01/01/0001 12:00 AM) east of UTC falls before year 1.
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_instant(text: str, zone: ZoneInfo, order: str = "MDY") -> datetime | None:
+    """A local date/time as exports write it -> an aware UTC instant (None if unreadable
+    or out of range). ISO with an offset keeps its offset; everything else is read in
+    `zone`."""
+    parsed = _parse_written(text, order)
+    return None if parsed is None else _to_utc(parsed, zone)
+
+
+def local_time_missing(text: str, zone: ZoneInfo, order: str = "MDY") -> bool:
+    """True for a wall-clock time skipped by a DST change in `zone` (02:30 on the
+    spring-forward night): no instant matches it, so reading it would guess."""
+    parsed = _parse_written(text, order)
+    if parsed is None or parsed.tzinfo is not None:
+        return False
+    instant = _to_utc(parsed, zone)
+    if instant is None:
+        return False
+    try:
+        back = instant.astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return False
+    return back != parsed
 
 
 _KINDS = (
@@ -741,6 +770,14 @@ def _instant(row: _Row, key: str, options: ParseOptions, required: bool) -> date
     if value is None:
         example = "03/14/2026 09:30 AM" if options.date_order == "MDY" else "14/03/2026 09:30"
         row.error(key, f"'{text}' is not a date we can read (e.g. {example} or 2026-03-14 09:30)")
+    elif value.year < 1900:
+        row.error(key, f"'{text}' is not a real date (an empty-date placeholder?); "
+                       "leave the cell empty instead")
+        return None
+    elif local_time_missing(text, options.zone, options.date_order):
+        row.error(key, f"'{text}' does not exist in {options.zone.key} (the clocks "
+                       "went forward over it): check the zone or correct the time")
+        return None
     elif options.now is not None and value > options.now:
         row.error(key, f"'{text}' is in the future")
     return value

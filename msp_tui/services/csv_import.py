@@ -463,6 +463,30 @@ def run_import(desk: Desk, requests: Sequence[ImportRequest] | ImportRequest,
     counts: dict[str, int] = {}
     batch_ids: list[int] = []
     written = half
+
+    def step(n: int) -> None:
+        nonlocal written
+        written += n
+        report(written, state["total"])
+
+    try:
+        _write_all(desk, plans, now=now, actor=actor, counts=counts, batch_ids=batch_ids,
+                   step=step)
+    except sa.exc.DBAPIError as exc:
+        # Checks ran in an earlier transaction: another console (or the mail worker) may
+        # have added a clashing contact or client since. The transaction rolled back.
+        reason = str(exc.orig).strip() if exc.orig is not None else type(exc).__name__
+        raise ImportFailed([eng.RowError(
+            0, "", f"the database refused the import ({reason}); nothing was imported"
+        )]) from exc
+    report(state["total"], state["total"])
+    return ImportResult(counts, tuple(batch_ids), _timer() - started)
+
+
+def _write_all(desk: Desk, plans: Sequence[_Plan], *, now: Any, actor: Actor,
+               counts: dict[str, int], batch_ids: list[int],
+               step: Callable[[int], None]) -> None:
+    """Every plan in one transaction (any database error rolls all of it back)."""
     with desk.db.session() as s:
         known = _load_known(s)  # afresh: ids only, the checks ran on the same data
         for plan in plans:
@@ -473,12 +497,6 @@ def run_import(desk: Desk, requests: Sequence[ImportRequest] | ImportRequest,
             s.add(batch)
             s.flush()
             batch_id: int = batch.id  # type: ignore[assignment]
-
-            def step(n: int) -> None:
-                nonlocal written
-                written += n
-                report(written, state["total"])
-
             writer = _WRITERS[entity]
             writer(s, plan, known, now=now, actor=actor, batch_id=batch_id, step=step)
             audit(s, at=now, actor=actor, entity="import_batch", entity_id=batch_id,
@@ -488,8 +506,6 @@ def run_import(desk: Desk, requests: Sequence[ImportRequest] | ImportRequest,
             counts[entity] = counts.get(entity, 0) + len(plan.records)
             batch_ids.append(batch_id)
         bump_change_seq(s)
-    report(state["total"], state["total"])
-    return ImportResult(counts, tuple(batch_ids), _timer() - started)
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Any:

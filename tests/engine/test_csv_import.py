@@ -208,3 +208,19 @@ def test_a_row_wider_than_the_header_is_an_error() -> None:
     result = eng.parse_rows("clients", t, mapping)
     assert [str(e) for e in result.errors] == [
         "row 2: the row has 3 values but the header has 2 columns"]
+
+
+def test_out_of_range_and_missing_local_times() -> None:
+    sydney, new_york = ZoneInfo("Australia/Sydney"), ZoneInfo("America/New_York")
+    assert eng.parse_instant("01/01/0001 12:00:00 AM", sydney) is None  # before year 1 UTC
+    t = table("Summary,Company,Priority,Status,Date Entered,Closed Date\n"
+              "A,Acme,Low,Closed,01/01/0001 12:00:00 AM,2026-03-08 02:30\n")
+    mapping = eng.auto_mapping("tickets", "connectwise", t.headers)
+    result = eng.parse_rows("tickets", t, mapping, eng.ParseOptions(zone=new_york))
+    assert [str(e) for e in result.errors] == [
+        "row 2, column 'Date Entered': '01/01/0001 12:00:00 AM' is not a real date "
+        "(an empty-date placeholder?); leave the cell empty instead",
+        "row 2, column 'Closed Date': '2026-03-08 02:30' does not exist in America/New_York "
+        "(the clocks went forward over it): check the zone or correct the time",
+    ]
+    assert eng.local_time_missing("2026-11-01 01:30", new_york) is False  # ambiguous, exists

@@ -127,6 +127,47 @@ async def test_remapping_a_field_by_hand(admin: Desk, tmp_path: Path) -> None:
         assert s.execute(sa.select(Client.id).where(Client.name == "Brightside Ltd")).first()
 
 
+async def test_a_dotnet_empty_date_is_a_row_error_not_a_stuck_screen(admin: Desk,
+                                                                     tmp_path: Path) -> None:
+    """01/01/0001 in Sydney falls before year 1 in UTC: a row error, and F5 works again."""
+    path = tmp_path / "tickets.csv"
+    path.write_text("Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\r\n"
+                    "99002,Old,Contoso Legal,Low,Closed,10/02/2026 9:12 AM,"
+                    "01/01/0001 12:00:00 AM\r\n")
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "tickets", "connectwise", path, zone="Australia/Sydney")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.running is False
+        assert cells(screen.query_one("#errors", DataTable))[0][:2] == ["2", "Closed Date"]
+        assert screen.check_action("run_import", ()) is True
+
+
+async def test_an_unexpected_error_is_shown_and_the_screen_recovers(
+        admin: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: whatever escapes the service is shown and F2/F5 work again."""
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "clients", "halo", DATA / "halo" / "clients.csv")
+        monkeypatch.setattr(svc, "run_import", broken)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.running is False
+        result = str(screen.query_one("#result", Static).render())
+        assert "The import stopped: RuntimeError: disk on fire" in result
+        assert screen.query_one("#progress-row").display is False
+        assert screen.check_action("run_import", ()) is True
+        monkeypatch.setattr(svc, "preview", broken)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Cannot preview: RuntimeError: disk on fire" in \
+            str(screen.query_one("#result", Static).render())
+
+
 async def test_technicians_never_reach_the_screen(demo_desk: Desk) -> None:
     app: MspApp = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:

@@ -340,3 +340,46 @@ def test_error_report_csv(tmp_path: Path) -> None:
                                 str(tmp_path / "errors.csv"))
     assert out.read_text(encoding="utf-8-sig").splitlines() == [
         "Row,Column,Problem", "7,Email,'bob@' is not an email address"]
+
+
+# ---------------------------------------------------------------- hostile files (review)
+
+
+def test_a_contact_added_meanwhile_fails_the_import_cleanly(admin: Desk,
+                                                            tmp_path: Path) -> None:
+    """Another console adds the same email between the checks and the write: the UNIQUE
+    conflict becomes a clear ImportFailed and nothing of the file lands."""
+    path = write(tmp_path, "contacts.csv", "First Name,Last Name,Company,Email\r\n"
+                 "Ann,One,Contoso Legal,ann.one@contoso-legal.example\r\n")
+    before = counts(admin)
+
+    added: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        if total and done == total // 2 and not added:
+            added.append(True)
+            with admin.db.session() as s:  # e.g. the mail worker creating a contact
+                cid = s.exec(select(Client.id).where(Client.name == "Contoso Legal")).one()
+                s.add(Contact(client_id=cid, name="Ann", email="ann.one@contoso-legal.example"))
+
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("contacts", path, "connectwise"), progress=progress)
+    message = str(caught.value.errors[0])
+    assert message.startswith("the database refused the import (UNIQUE constraint failed")
+    assert message.endswith("; nothing was imported")
+    after = counts(admin)
+    after["contact"] -= 1  # the one the other console added
+    assert after == before
+
+
+def test_a_dotnet_empty_date_is_a_row_error(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "tickets.csv",
+                 "Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\r\n"
+                 "99002,Old,Contoso Legal,Low,Closed,10/02/2026 9:12 AM,"
+                 "01/01/0001 12:00:00 AM\r\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "connectwise", zone="Australia/Sydney"))
+    assert [(e.row, e.column) for e in caught.value.errors] == [(2, "Closed Date")]
+    assert "is not a date we can read" in caught.value.errors[0].message
+    assert counts(admin) == before

@@ -48,6 +48,13 @@ def _cell(value: str) -> Text:
     return Text(value, no_wrap=True)
 
 
+def _unexpected(exc: Exception) -> str:
+    """An error no check foresaw, in one line (the type says what kind when the text
+    alone would not)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class PathSuggester(Suggester):
     """Completes the file name being typed from what is on disk (first match, dirs end
     with a slash); cheap enough to run on every key."""
@@ -215,6 +222,9 @@ class ImportScreen(Screen[None]):
         except ServiceError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
+        except Exception as exc:  # a bug must not pass silently
+            self.app.call_from_thread(self._failed, f"Cannot preview: {_unexpected(exc)}")
+            return
         self.app.call_from_thread(self._show_preview, request.entity, shown)
 
     def _show_preview(self, entity: str, shown: svc.Preview) -> None:
@@ -305,6 +315,10 @@ class ImportScreen(Screen[None]):
             return
         except ServiceError as exc:
             self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # never leave the screen "running"
+            self.app.call_from_thread(
+                self._failed, f"The import stopped: {_unexpected(exc)}; nothing was imported")
             return
         self.app.call_from_thread(self._done, result)
 
