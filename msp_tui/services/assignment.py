@@ -117,8 +117,9 @@ def add_rule(
 
 def missing_references(s: Session, spec: RuleSpec) -> list[str]:
     """What the rule names that does not exist: ids of categories, clients, groups,
-    technicians and tickets, and SLA profile names (matched case-insensitively, as
-    intake does), so a rule is never stored that could never match or act."""
+    technicians (or names an inactive one) and tickets, and SLA profile names (matched
+    case-insensitively, as intake does), so a rule is never stored that could never
+    match or would hand tickets to someone who left."""
     checks: list[tuple[str, type[Any], Any]] = []
     cats = spec.conditions.get("category", [])
     for cat in cats if isinstance(cats, list) else [cats]:
@@ -145,8 +146,13 @@ def missing_references(s: Session, spec: RuleSpec) -> list[str]:
     for target in targets if isinstance(targets, list) else [targets]:
         if isinstance(target, int):
             checks.append(("notify", Technician, target))
-    return problems + [f"{key} {ident}: no such {model.__tablename__.replace('_', ' ')}"
-                       for key, model, ident in checks if s.get(model, ident) is None]
+    for key, model, ident in checks:
+        row = s.get(model, ident)
+        if row is None:
+            problems.append(f"{key} {ident}: no such {model.__tablename__.replace('_', ' ')}")
+        elif model is Technician and not row.active:
+            problems.append(f"{key} {ident}: {row.name} is inactive")
+    return problems
 
 
 # ---------------------------------------------------------------- facts

@@ -12,6 +12,8 @@ Guards that keep the desk usable:
 - deactivating someone who still holds open tickets is allowed (people leave), but the
   result says how many, so the admin reassigns them; their on-call flag is cleared so
   nobody pages them;
+- deactivating a group's lead or someone an assignment rule names (technician, notify)
+  is refused, naming the groups and rules: tickets and alerts would go to nobody;
 - a group's lead is an active member (choosing a non-member makes them one), and the
   lead is not removed from the group while they lead it;
 - the group hand-off sends tickets to is found by its name, so that one is not renamed.
@@ -20,9 +22,9 @@ Guards that keep the desk usable:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -36,7 +38,14 @@ from msp_tui.services.reference_admin import audit_changes, clean_text, fail_if,
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.db import bump_change_seq, serialize_writes
-from msp_tui.store.models import GroupMember, Status, TechGroup, Technician, Ticket
+from msp_tui.store.models import (
+    AssignmentRule,
+    GroupMember,
+    Status,
+    TechGroup,
+    Technician,
+    Ticket,
+)
 
 EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 OPEN_CATEGORIES: Final = (StatusCategory.OPEN.value, StatusCategory.PAUSED.value)
@@ -305,6 +314,8 @@ def set_technician_active(desk: Desk, technician_id: int, active: bool) -> Activ
             elif row.role == Role.ADMIN and not _other_active_admins(s, technician_id):
                 problems.append(f"{row.name} is the only active admin; make someone else "
                                 "admin first")
+            if reliance := _relied_on(s, row):
+                problems.append(reliance)
         fail_if(problems)
         changes: list[tuple[str, object, object]] = [("active", row.active, active)]
         was_on_call = row.on_call and not active
@@ -316,6 +327,43 @@ def set_technician_active(desk: Desk, technician_id: int, active: bool) -> Activ
         audit_changes(s, desk.clock.now(), desk.actor(), "technician", technician_id, changes)
         bump_change_seq(s)
         return ActiveChange(row.name, active, held, was_on_call)
+
+
+def _relied_on(s: Session, row: Technician) -> str | None:
+    """Why `row` cannot be deactivated yet: groups they lead (their tickets' lead alerts
+    and notifications go to the lead) and assignment rules that send them tickets or
+    notifications by id. Escalation rules name roles (team lead, on call), never a
+    person, so leading a group covers them."""
+    led = list(s.exec(select(TechGroup.name).where(TechGroup.lead_id == row.id)
+                      .order_by(TechGroup.name)))
+    rules = [
+        rule.name for rule in s.exec(select(AssignmentRule).order_by(
+            AssignmentRule.position, AssignmentRule.id))  # type: ignore[arg-type]
+        if row.id in _technicians_named(rule.actions or {})
+    ]
+    if not led and not rules:
+        return None
+    what: list[str] = []
+    todo: list[str] = []
+    if led:
+        what.append(f"leads {_and(led)}")
+        todo.append("choose another lead")
+    if rules:
+        noun = "assignment rule" if len(rules) == 1 else "assignment rules"
+        what.append(f"is named by {noun} {_and([repr(r) for r in rules])}")
+        todo.append("edit the rule" if len(rules) == 1 else "edit the rules")
+    return f"{row.name} {' and '.join(what)}: {' and '.join(todo)} first"
+
+
+def _technicians_named(actions: Mapping[str, Any]) -> set[int]:
+    named = [actions.get("technician")]
+    notify = actions.get("notify", [])
+    named += notify if isinstance(notify, list) else [notify]
+    return {n for n in named if isinstance(n, int) and not isinstance(n, bool)}
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # ---------------------------------------------------------------- groups

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from msp_tui.services import people_admin as people
+from msp_tui.services import rule_admin as rules
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.models import AuditEvent, GroupMember, Status, TechGroup, Technician, Ticket
@@ -159,6 +160,9 @@ def test_deactivating_someone_with_open_tickets_says_how_many(desk: Desk) -> Non
     assert sam.on_call
     held = _open_held(desk, sam.id)  # type: ignore[arg-type]
     assert held > 1
+    _refused(desk, lambda: people.set_technician_active(desk, sam.id, False),  # type: ignore[arg-type]
+             "Sam Lee leads Tier 2: choose another lead first")
+    people.edit_group(desk, _group(desk, "Tier 2").id, lead_id=_tech(desk, "Priya Shah").id)  # type: ignore[arg-type]
     result = people.set_technician_active(desk, sam.id, False)  # type: ignore[arg-type]
     assert (result.active, result.open_tickets, result.was_on_call) == (False, held, True)
     assert result.describe() == (f"Sam Lee is deactivated and off call; they still hold "
@@ -174,6 +178,42 @@ def test_deactivating_someone_with_open_tickets_says_how_many(desk: Desk) -> Non
              "Sam Lee is inactive; reactivate them before putting them on call")
     back = people.set_technician_active(desk, sam.id, True)  # type: ignore[arg-type]
     assert back.describe() == "Sam Lee is active again"
+
+
+def test_a_lead_or_someone_rules_name_is_not_deactivated(desk: Desk) -> None:
+    """Their groups' lead alerts and the rules' tickets and notifications would go to
+    someone who left (review): refused, naming every group and rule, until fixed."""
+    taylor = _tech(desk, "Taylor Reed")
+    tid: int = taylor.id  # type: ignore[assignment]
+    toner = rules.add_assignment_rule(desk, name="Toner to Taylor", phase="assign",
+                                      conditions={"keywords": ["toner"]},
+                                      actions={"technician": tid})
+    _refused(desk, lambda: people.set_technician_active(desk, tid, False),
+             "Taylor Reed leads General Support and Senior Tech and is named by assignment "
+             "rule 'Toner to Taylor': choose another lead and edit the rule first")
+    tell = rules.add_assignment_rule(desk, name="Tell Taylor", phase="notify",
+                                     conditions={"priority": "P1"},
+                                     actions={"notify": ["assignee", tid]})
+    message = _refused(desk, lambda: people.set_technician_active(desk, tid, False))
+    assert message.endswith("is named by assignment rules 'Toner to Taylor' and "
+                            "'Tell Taylor': choose another lead and edit the rules first")
+    for group in ("Senior Tech", "General Support"):
+        people.edit_group(desk, _group(desk, group).id, lead_id=_tech(desk, "Priya Shah").id)  # type: ignore[arg-type]
+    rules.delete_assignment_rule(desk, toner)
+    _refused(desk, lambda: people.set_technician_active(desk, tid, False),
+             "Taylor Reed is named by assignment rule 'Tell Taylor': edit the rule first")
+    rules.edit_assignment_rule(desk, tell, name="Tell Taylor", phase="notify",
+                               conditions={"priority": "P1"}, actions={"notify": ["assignee"]},
+                               active=True)
+    held = _open_held(desk, tid)
+    result = people.set_technician_active(desk, tid, False)
+    assert result.describe() == (f"Taylor Reed is deactivated; they still hold {held} open "
+                                 "tickets: reassign them")
+    assert not _tech(desk, "Taylor Reed").active
+    # and no rule may name them again while they are away
+    _refused(desk, lambda: rules.add_assignment_rule(
+        desk, name="Back to Taylor", phase="notify", conditions={},
+        actions={"notify": [tid]}), f"notify {tid}: Taylor Reed is inactive")
 
 
 def test_on_call_toggle(desk: Desk) -> None:

@@ -180,3 +180,15 @@ def test_escalation_rules_reorder_disable_edit(admin: Desk) -> None:
     assert [r.position for r in after] == list(range(1, len(after) + 1))
     with admin.db.session() as s:
         assert s.exec(select(Ticket).limit(1)).first() is not None  # nothing else touched
+
+
+def test_an_edit_may_not_name_an_inactive_technician(admin: Desk) -> None:
+    """Chris Old left (inactive in the demo): a rule naming him would hand tickets or
+    notifications to nobody, so the edit is refused naming him."""
+    with pytest.raises(svc.ServiceError) as err:
+        ra.edit_assignment_rule(admin, 6, name="Everything else to Chris", phase="assign",
+                                conditions={}, actions={"technician": 12}, active=True)
+    assert str(err.value) == ("rule 'Everything else to Chris': technician 12: Chris Old is "
+                              "inactive")
+    with admin.db.session() as s:
+        assert s.get(AssignmentRule, 6).actions == {"group": 6, "round_robin": True}  # type: ignore[union-attr]
