@@ -13,6 +13,7 @@ against live systems); custom mapping covers whatever a particular export differ
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -236,51 +237,99 @@ class CsvTable:
     delimiter: str
     # (row number, values found) for rows wider than the header
     ragged: tuple[tuple[int, int], ...] = ()
+    # each row's number as a spreadsheet shows it (blank rows skipped still count)
+    numbers: tuple[int, ...] = ()
+
+    def number(self, index: int) -> int:
+        return self.numbers[index] if self.numbers else index + 2
+
+
+# Exports carry descriptions of several MB (pasted logs); the csv module's default field
+# limit (128 KiB) would reject the whole file. The limit is process-wide, so only raise it.
+FIELD_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without a BOM), else Windows-1252 (Excel's "CSV" on Windows)."""
+    """UTF-16 with a BOM (Excel's "Unicode Text"), UTF-8 (with or without a BOM), else
+    Windows-1252 (Excel's "CSV" on Windows). A UTF-8 file with one hand-edited
+    Windows-1252 line is refused naming that line: read as Windows-1252, every other
+    accented letter would become mojibake ("CafÃ©")."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise CsvFileError(f"the file starts as UTF-16 text but byte {exc.start} is "
+                               "not; save it as CSV UTF-8 and try again") from exc
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in lenient):
+        line = _line_of(data, bad.start)
+        raise CsvFileError(
+            f"line {line} has a byte (0x{data[bad.start]:02X}) that is not UTF-8, while the "
+            "rest of the file is UTF-8: that line was saved in another encoding; retype its "
+            "accented letters or save the file as CSV UTF-8"
+        ) from bad
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         raise CsvFileError(
-            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
-            "save it as CSV UTF-8 and try again"
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start}, line "
+            f"{_line_of(data, exc.start)}); save it as CSV UTF-8 and try again"
         ) from exc
+
+
+_DELIMITERS = ",;\t|"
 
 
 def sniff_delimiter(text: str) -> str:
     sample = text[:16384]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
         first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in ",;\t|"}
+        counts = {d: first.count(d) for d in _DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
         return best if counts[best] else ","
 
 
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
+
+
 def parse_csv(data: bytes) -> CsvTable:
     """Bytes of a CSV export -> header and rows; raises `CsvFileError` for what no mapping
-    can fix (encoding, nothing in it, no header)."""
+    can fix (encoding, broken quoting, nothing in it, no header)."""
     text, encoding = decode(data)
     if not text.strip():
         raise CsvFileError("the file is empty")
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Excel's "sep=;" first line names the delimiter; Excel hides it, so rows count after it.
+    sep = _SEP_LINE.match(text)
+    if sep:
+        text = text[sep.end():]
+        delimiter = sep.group(1)
+    else:
+        delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    numbered: list[tuple[int, list[str]]] = []
     try:
-        records = [r for r in reader]
+        # A record's spreadsheet row is its position (a quoted line break stays in its row).
+        for number, record in enumerate(reader, start=1):
+            if any(c.strip() for c in record):
+                numbered.append((number, record))
     except csv.Error as exc:
-        raise CsvFileError(f"the file is not valid CSV: {exc}") from exc
-    records = [r for r in records if any(c.strip() for c in r)] if records else []
-    if not records:
+        raise CsvFileError(f"the file is not valid CSV at line {reader.line_num}: {exc} "
+                           "(a quote opened and never closed?)") from exc
+    if not numbered:
         raise CsvFileError("the file is empty")
-    headers = tuple(h.strip() for h in records[0])
-    if len(headers) < 2 and delimiter == ",":
+    headers = tuple(h.strip() for h in numbered[0][1])
+    if len(headers) < 2 and any(d in headers[0] for d in _DELIMITERS if d != delimiter):
         raise CsvFileError(
             "the file has a single column: is it really comma, semicolon or tab separated?"
         )
@@ -292,13 +341,14 @@ def parse_csv(data: bytes) -> CsvTable:
     rows: list[tuple[str, ...]] = []
     ragged: list[tuple[int, int]] = []
     width = len(headers)
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in numbered[1:]:
         if len(record) > width and any(c.strip() for c in record[width:]):
             ragged.append((number, len(record)))
         rows.append(tuple((list(record) + [""] * width)[:width]))
     if not rows:
         raise CsvFileError("the file has a header but no rows")
-    return CsvTable(headers, tuple(rows), encoding, delimiter, tuple(ragged))
+    return CsvTable(headers, tuple(rows), encoding, delimiter, tuple(ragged),
+                    tuple(n for n, _r in numbered[1:]))
 
 
 # ---------------------------------------------------------------- header mapping
@@ -689,7 +739,8 @@ def parse_rows(entity: str, table: CsvTable, mapping: Mapping[str, str | None],
     parse = _PARSERS[entity]
     records: list[Record] = []
     for i, values in enumerate(table.rows):
-        row = _Row(i + 2, dict(zip(table.headers, values, strict=True)), mapping, errors)
+        row = _Row(table.number(i), dict(zip(table.headers, values, strict=True)), mapping,
+                   errors)
         record = parse(row, options)
         if record is not None:  # kept even with errors: the service checks its references
             records.append(record)

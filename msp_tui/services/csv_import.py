@@ -83,6 +83,7 @@ class Preview:
     encoding: str
     delimiter: str
     problems: list[eng.RowError]  # missing required columns
+    row_numbers: tuple[int, ...] = ()  # of `rows`, as a spreadsheet (and the errors) count
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ def preview(desk: Desk, request: ImportRequest) -> Preview:
         encoding=table.encoding,
         delimiter=table.delimiter,
         problems=eng.missing_columns(request.entity, request.preset, mapping),
+        row_numbers=tuple(table.number(i) for i in range(min(len(table.rows),
+                                                             eng.PREVIEW_ROWS))),
     )
 
 

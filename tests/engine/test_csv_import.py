@@ -224,3 +224,50 @@ def test_out_of_range_and_missing_local_times() -> None:
         "(the clocks went forward over it): check the zone or correct the time",
     ]
     assert eng.local_time_missing("2026-11-01 01:30", new_york) is False  # ambiguous, exists
+
+
+def test_an_unterminated_quote_is_a_file_error_naming_the_line() -> None:
+    data = (b'Company Name,Website,Territory\r\nAcme Widgets,acme.example,"West\r\n'
+            b"Globex,globex.example,East\r\nInitech,initech.example,North\r\n")
+    with pytest.raises(eng.CsvFileError, match=r"not valid CSV at line 4: unexpected end "
+                                               r"of data \(a quote opened and never closed"):
+        eng.parse_csv(data)
+
+
+def test_row_numbers_count_blank_rows_as_a_spreadsheet_does() -> None:
+    t = table("First Name,Last Name,Company,Email\r\n"
+              "Ann,One,Acme,ann@acme.example\r\n,,,\r\n\r\nBob,Two,Acme,bob@\r\n")
+    mapping = eng.auto_mapping("contacts", "connectwise", t.headers)
+    result = eng.parse_rows("contacts", t, mapping)
+    assert [str(e) for e in result.errors] == ["row 5, column 'Email': 'bob@' is not an "
+                                               "email address"]
+    assert t.numbers == (2, 5)
+
+
+def test_a_quoted_line_break_stays_in_its_row() -> None:
+    t = table('Company Name,Website\n"Acme\nWidgets",acme.example\n,\nBeta,b@\n')
+    assert t.numbers == (2, 4)
+
+
+def test_utf16_excel_sep_line_and_one_column_files() -> None:
+    t = eng.parse_csv("Company Name\tWebsite\r\nAcmé\tacme.example\r\n".encode("utf-16"))
+    assert (t.encoding, t.delimiter, t.headers, t.rows) == (
+        "utf-16", "\t", ("Company Name", "Website"), (("Acmé", "acme.example"),))
+    t = eng.parse_csv(b"sep=;\r\nCompany Name;Website\r\nAcme, Inc.;acme.example\r\n")
+    assert (t.delimiter, t.headers, t.rows, t.numbers) == (
+        ";", ("Company Name", "Website"), (("Acme, Inc.", "acme.example"),), (2,))
+    t = eng.parse_csv(b"Company Name\r\nAcme Widgets\r\nGlobex\r\n")
+    assert (t.headers, t.rows) == (("Company Name",), (("Acme Widgets",), ("Globex",)))
+
+
+def test_a_huge_field_is_read() -> None:
+    t = table("Summary,Description\nLog," + "x" * 300_000 + "\n")
+    assert len(t.rows[0][1]) == 300_000
+
+
+def test_one_foreign_line_in_a_utf8_file_is_named_not_turned_into_mojibake() -> None:
+    data = "Company Name,Website\r\nCafé Olé,cafe.example\r\n".encode()
+    data += "Smith Caf\xe9,smith.example\r\n".encode("latin-1")
+    with pytest.raises(eng.CsvFileError, match=r"line 3 has a byte \(0xE9\) that is not "
+                                               "UTF-8, while the rest of the file is UTF-8"):
+        eng.parse_csv(data)

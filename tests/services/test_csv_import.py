@@ -383,3 +383,25 @@ def test_a_dotnet_empty_date_is_a_row_error(admin: Desk, tmp_path: Path) -> None
     assert [(e.row, e.column) for e in caught.value.errors] == [(2, "Closed Date")]
     assert "is not a date we can read" in caught.value.errors[0].message
     assert counts(admin) == before
+
+
+def test_an_unterminated_quote_imports_nothing(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "companies.csv", 'Company Name,Website,Territory\r\n'
+                 'Acme Widgets,acme-widgets.example,"West\r\n'
+                 "Globex,globex.example,East\r\nInitech,initech.example,North\r\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", path, "connectwise"))
+    assert str(caught.value.errors[0]).startswith(
+        "companies.csv: the file is not valid CSV at line 4: unexpected end of data")
+    assert counts(admin) == before
+
+
+def test_errors_and_preview_number_rows_as_the_spreadsheet(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "contacts.csv", "First Name,Last Name,Company,Email\r\n"
+                 "Ann,One,Contoso Legal,ann.one@contoso-legal.example\r\n,,,\r\n"
+                 "Bob,Two,Contoso Legal,bob@\r\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("contacts", path, "connectwise"))
+    assert [e.row for e in caught.value.errors] == [4]
+    assert svc.preview(admin, req("contacts", path, "connectwise")).row_numbers == (2, 4)

@@ -282,7 +282,8 @@ class ImportScreen(Screen[None]):
         table.clear(columns=True)
         table.add_column("Field", width=15)
         for i in range(len(shown.rows)):
-            table.add_column(f"Row {i + 2}", width=VALUE_WIDTH)
+            number = shown.row_numbers[i] if i < len(shown.row_numbers) else i + 2
+            table.add_column(f"Row {number}", width=VALUE_WIDTH)
         for f in eng.target_fields(entity):
             if not shown.mapping.get(f.key):
                 continue
