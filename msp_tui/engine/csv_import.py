@@ -482,13 +482,27 @@ _PRIORITY_WORDS: tuple[tuple[tuple[str, ...], PriorityCode], ...] = (
     (("medium", "normal", "moderate", "standard"), PriorityCode.P3),
     (("low", "lowest", "planning", "minor", "scheduled"), PriorityCode.P4),
 )
+# "Non-Urgent", "Not Done", "no longer open": a negation flips a word's meaning, so a
+# value holding one is never read by its other words.
+_NEGATIONS = ("not", "non", "no", "never", "isnt", "isn t")
+
+
+def _has_phrase(value: str, phrase: str) -> bool:
+    """`phrase` as whole words of `value` (both normalised): "done" is in "not done"
+    but "complete" is not in "incomplete"."""
+    return f" {phrase} " in f" {value} "
+
+
+def _negated(value: str) -> bool:
+    return any(_has_phrase(value, n) for n in _NEGATIONS)
 
 
 def map_priority(text: str) -> PriorityCode | None:
     """ "Priority 1 - Critical", "P1", "1", "Critical" -> P1; "High" -> P2; … "Low" -> P4.
 
     A leading number wins over words ("Priority 3 - Normal Response" is P3); 5 and
-    beyond are the lowest we have."""
+    beyond are the lowest we have. Negated words ("Non-Urgent", "not critical") are not
+    guessed at: None, so the row is reported and the user writes what they mean."""
     value = text.strip().lower()
     if not value:
         return None
@@ -496,37 +510,50 @@ def map_priority(text: str) -> PriorityCode | None:
     if number:
         n = int(number.group(1))
         return None if n == 0 else PriorityCode(f"P{min(n, 4)}")
-    for words, code in _PRIORITY_WORDS:
-        if any(re.search(rf"\b{re.escape(w)}\b", value) for w in words):
+    words = _norm(value)
+    if _negated(words):
+        return None
+    for phrases, code in _PRIORITY_WORDS:
+        if any(_has_phrase(words, w) for w in phrases):
             return code
     return None
 
 
 _STATUS_WORDS: tuple[tuple[tuple[str, ...], WellKnownStatus], ...] = (
-    (("closed", "cancel", "complete", "done", "finished", "rejected"), WellKnownStatus.CLOSED),
+    # Still open, whatever else the words say (checked first).
+    (("incomplete", "not done", "not complete", "not completed", "not resolved", "unresolved",
+      "not closed", "unfinished", "not finished", "not fixed", "unsolved", "not solved",
+      "reopened", "re opened", "customer responded", "client responded"),
+     WellKnownStatus.IN_PROGRESS),
+    (("closed", "close", "cancelled", "canceled", "cancel", "complete", "completed", "done",
+      "finished", "rejected"), WellKnownStatus.CLOSED),
     (("resolved", "fixed", "solved"), WellKnownStatus.RESOLVED),
     (("waiting customer", "waiting on customer", "waiting for customer", "customer reply",
       "awaiting customer", "pending customer", "with user", "waiting on client",
-      "waiting client", "on hold", "hold", "waiting"), WellKnownStatus.WAITING_ON_CUSTOMER),
-    (("escalat",), WellKnownStatus.ESCALATED),
-    (("new", "unassigned", "logged", "received", "open"), WellKnownStatus.NEW),
-    (("progress", "assigned", "scheduled", "working", "in work", "responded",
-      "acknowledged", "customer responded", "re-opened", "reopened", "update"),
-     WellKnownStatus.IN_PROGRESS),
+      "waiting client", "on hold", "hold", "waiting", "awaiting", "pending"),
+     WellKnownStatus.WAITING_ON_CUSTOMER),
+    (("escalated", "escalate", "escalation"), WellKnownStatus.ESCALATED),
+    (("new", "unassigned", "logged", "received", "open", "opened"), WellKnownStatus.NEW),
+    (("progress", "in progress", "assigned", "scheduled", "working", "in work", "responded",
+      "acknowledged", "update", "updated"), WellKnownStatus.IN_PROGRESS),
 )
 
 
 def status_hint(text: str) -> WellKnownStatus | None:
-    """The status an exported one most likely means, by its words (">Closed" and
-    "Completed" close, "Waiting Customer" waits, "In Progress" works …)."""
+    """The status an exported one most likely means, by its whole words (">Closed" and
+    "Completed" close, "Waiting Customer" waits, "In Progress" works, "Incomplete" and
+    "Not Done" are still open). Any other negation ("Not Waiting", "No Longer New") is
+    not guessed at: None, so the row is reported until the status is mapped by name."""
     value = _norm(text.replace(">", " "))
     if not value:
         return None
-    # "Customer Responded" is work for us to do, not a wait: check it first.
-    if "customer responded" in value or "client responded" in value:
-        return WellKnownStatus.IN_PROGRESS
-    for words, key in _STATUS_WORDS:
-        if any(w in value for w in words):
+    for phrases, key in _STATUS_WORDS[:1]:
+        if any(_has_phrase(value, w) for w in phrases):
+            return key
+    if _negated(value):
+        return None
+    for phrases, key in _STATUS_WORDS[1:]:
+        if any(_has_phrase(value, w) for w in phrases):
             return key
     return None
 
@@ -840,7 +867,8 @@ def _ticket(row: _Row, options: ParseOptions) -> TicketRecord | None:
     priority_text = row.required("priority", "the priority")
     priority = map_priority(priority_text) if priority_text else None
     if priority_text and priority is None:
-        row.error("priority", f"'{priority_text}' is not a priority we can map to P1-P4")
+        row.error("priority", f"'{priority_text}' is not a priority we can map to P1-P4 "
+                              "(use Critical, High, Medium, Low or P1-P4)")
     status = row.required("status", "the status")
     created = _instant(row, "created", options, required=True)
     closed = _instant(row, "closed", options, required=False)

@@ -271,3 +271,21 @@ def test_one_foreign_line_in_a_utf8_file_is_named_not_turned_into_mojibake() -> 
     with pytest.raises(eng.CsvFileError, match=r"line 3 has a byte \(0xE9\) that is not "
                                                "UTF-8, while the rest of the file is UTF-8"):
         eng.parse_csv(data)
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("Incomplete", "in_progress"), ("Not Done", "in_progress"), ("Unresolved", "in_progress"),
+    ("Not Completed", "in_progress"), ("Re-opened", "in_progress"), ("Completed", "closed"),
+    ("Canceled", "closed"), ("Closed - Resolved", "closed"), ("Escalation", "escalated"),
+    ("Unassigned", "new"), ("Newsletter", None), ("Holding area", None),
+    ("Not Waiting", None), ("No longer new", None),
+])
+def test_status_words_are_whole_words_and_negations_are_not_closed(text: str,
+                                                                   key: str | None) -> None:
+    assert eng.status_hint(text) == (WellKnownStatus(key) if key else None)
+
+
+@pytest.mark.parametrize("text", ["Non-Urgent", "Not urgent", "not critical", "No emergency",
+                                  "Highlight", "Lowish"])
+def test_negated_or_partial_priority_words_are_not_guessed(text: str) -> None:
+    assert eng.map_priority(text) is None

@@ -405,3 +405,29 @@ def test_errors_and_preview_number_rows_as_the_spreadsheet(admin: Desk, tmp_path
         svc.run_import(admin, req("contacts", path, "connectwise"))
     assert [e.row for e in caught.value.errors] == [4]
     assert svc.preview(admin, req("contacts", path, "connectwise")).row_numbers == (2, 4)
+
+
+def test_negated_status_and_priority_never_close_or_escalate(admin: Desk,
+                                                            tmp_path: Path) -> None:
+    """"Incomplete"/"Unresolved" stay open (clocks start); "Non-Urgent" is reported."""
+    head = "Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\r\n"
+    path = write(tmp_path, "tickets.csv", head +
+                 "99003,Still open,Contoso Legal,High,Incomplete,10/02/2026 9:12 AM,\r\n"
+                 "99004,Also open,Contoso Legal,High,Unresolved,10/02/2026 9:12 AM,\r\n"
+                 "99005,Wallpaper,Contoso Legal,Non-Urgent,New,10/02/2026 9:12 AM,\r\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 4, column 'Priority': 'Non-Urgent' is not a priority we can map to P1-P4 "
+        "(use Critical, High, Medium, Low or P1-P4)"]
+    path.write_text(path.read_text().replace("Non-Urgent", "Low"))
+    svc.run_import(admin, req("tickets", path, "connectwise"))
+    with admin.db.session() as s:
+        for tag in ("99003", "99004"):
+            t = s.exec(select(Ticket).where(Ticket.subject.like(f"[ConnectWise #{tag}]%"))).one()
+            status = s.get(Status, t.status_id)
+            assert status is not None and status.key == "in_progress"
+            assert t.resolved_at is None and t.closed_at is None
+            assert s.exec(select(SlaClock).where(SlaClock.ticket_id == t.id)).first()
+        low = s.exec(select(Ticket).where(Ticket.subject.like("[ConnectWise #99005]%"))).one()
+        assert low.priority == "P4"
