@@ -93,8 +93,9 @@ FIELDS: dict[str, tuple[TargetField, ...]] = {
         TargetField("user", "User", aliases=("contact", "user name", "assigned user", "upn")),
     ),
     "tickets": (
-        TargetField("external_id", "External number", aliases=("ticket number", "ticket id",
-                                                                "ticket #", "id")),
+        # Required: the external number is what tells a re-import from new tickets.
+        TargetField("external_id", "External number", True, ("ticket number", "ticket id",
+                                                              "ticket #", "id")),
         TargetField("subject", "Subject", True, ("summary", "title")),
         TargetField("body", "Body", aliases=("description", "details", "initial description")),
         TargetField("client", "Client", True, ("company", "account", "customer")),
@@ -407,9 +408,11 @@ def missing_columns(entity: str, preset: str, mapping: Mapping[str, str | None])
     errors: list[RowError] = []
     for f in target_fields(entity):
         if f.required and not mapping.get(f.key):
+            why = (": the ticket number is what keeps a second import of the same tickets "
+                   "from duplicating them" if f.key == "external_id" else "")
             errors.append(RowError(0, "", f"the file has no column for "
                                           f"'{expected_header(preset, entity, f.key)}' "
-                                          f"({entity}.{f.key})"))
+                                          f"({entity}.{f.key}){why}"))
     if entity == "contacts" and not mapping.get("name") and not (
         mapping.get("first_name") or mapping.get("last_name")
     ):
@@ -874,7 +877,10 @@ def _ticket(row: _Row, options: ParseOptions) -> TicketRecord | None:
     closed = _instant(row, "closed", options, required=False)
     if created is not None and closed is not None and closed < created:
         row.error("closed", "the ticket closed before it was created")
-    return TicketRecord(row.number, row.get("external_id"), subject, row.get("body"), client,
+    external_id = row.required("external_id", "the ticket number")
+    if len(external_id) > 40:
+        row.error("external_id", "the ticket number is longer than 40 characters")
+    return TicketRecord(row.number, external_id, subject, row.get("body"), client,
                         row.get("contact"), priority, status, created, closed,
                         row.get("assignee"))
 

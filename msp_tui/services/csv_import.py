@@ -16,7 +16,9 @@ Imported tickets are history, not new work:
   client's profile, as if they had arrived now: the old PSA's clock cannot be carried over,
   and a clock backdated to the original creation would breach on the spot.
 The external number is kept in the subject ("[ConnectWise #284113] …"), so it is
-searchable and a second import of the same file is refused as a duplicate.
+searchable; a tickets file must have one (the column is required), and a number already
+imported (under any preset: the number alone is compared) or repeated in another file of
+the same import is refused as a duplicate.
 """
 
 from __future__ import annotations
@@ -184,7 +186,11 @@ class _Known:
     statuses: dict[str, tuple[int, str]] = field(default_factory=dict)  # lower name -> id, cat
     status_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
     techs: dict[str, int] = field(default_factory=dict)  # lower email or name -> id
-    ticket_tags: set[str] = field(default_factory=set)  # "[ConnectWise #123]" seen
+    # external number (lower) -> the tag it was imported under ("[ConnectWise #123]"):
+    # one number is one ticket whichever preset brought it in
+    ticket_tags: dict[str, str] = field(default_factory=dict)
+    # external number (lower) -> "row 4 of tickets.csv", for the files of this import
+    ticket_rows: dict[str, str] = field(default_factory=dict)
 
 
 def _load_known(s: Any) -> _Known:
@@ -216,11 +222,11 @@ def _load_known(s: Any) -> _Known:
     for (subject,) in subjects:
         match = _TAG.match(subject)
         if match:
-            k.ticket_tags.add(match.group(0).lower())
+            k.ticket_tags.setdefault(match.group(1).strip().lower(), match.group(0))
     return k
 
 
-_TAG = re.compile(r"^\[[^\]#]+ #[^\]]+\]")
+_TAG = re.compile(r"^\[[^\]#]+ #([^\]]+)\]")
 
 
 def ticket_tag(preset: str, external_id: str) -> str:
@@ -250,6 +256,8 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
     m = plan.mapping
     entity = plan.request.entity
     first_row: dict[Any, int] = {}
+    pending: dict[str, str] = {}
+    name = Path(plan.request.path).name
 
     def err(row: int, key: str, message: str) -> None:
         errors.append(eng.RowError(row, _col(m, key), message))
@@ -264,6 +272,9 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
     for rec in plan.records:
         r = rec.row
         out: dict[str, Any] = {}
+        if entity == "tickets" and rec.external_id:
+            # Seen only after this file: later files of the import then find it.
+            pending.setdefault(rec.external_id.lower(), f"row {r} of {name}")
         if entity == "clients":
             low = rec.name.lower()
             if low in first_row:
@@ -319,6 +330,8 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
         else:
             _resolve_ticket(plan, rec, k, out, err, first_row)
         plan.resolved[r] = out
+    for key, where in pending.items():
+        k.ticket_rows.setdefault(key, where)
 
 
 def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str, Any],
@@ -331,11 +344,15 @@ def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str
     out["client"] = client
     if rec.external_id:
         tag = ticket_tag(plan.request.preset, rec.external_id)
-        key = tag.lower()
+        key = rec.external_id.lower()
         if key in first_row:
             err(r, "external_id", f"'{rec.external_id}' is already on row {first_row[key]}")
         elif key in k.ticket_tags:
-            err(r, "external_id", f"{tag} was imported before")
+            before = k.ticket_tags[key]
+            err(r, "external_id", f"{tag} was imported before" if before.lower() == tag.lower()
+                else f"#{rec.external_id} was imported before as {before}")
+        elif key in k.ticket_rows:
+            err(r, "external_id", f"'{rec.external_id}' is also on {k.ticket_rows[key]}")
         first_row.setdefault(key, r)
         out["tag"] = tag
     email: str | None = None

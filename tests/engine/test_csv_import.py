@@ -213,8 +213,8 @@ def test_a_row_wider_than_the_header_is_an_error() -> None:
 def test_out_of_range_and_missing_local_times() -> None:
     sydney, new_york = ZoneInfo("Australia/Sydney"), ZoneInfo("America/New_York")
     assert eng.parse_instant("01/01/0001 12:00:00 AM", sydney) is None  # before year 1 UTC
-    t = table("Summary,Company,Priority,Status,Date Entered,Closed Date\n"
-              "A,Acme,Low,Closed,01/01/0001 12:00:00 AM,2026-03-08 02:30\n")
+    t = table("Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\n"
+              "7,A,Acme,Low,Closed,01/01/0001 12:00:00 AM,2026-03-08 02:30\n")
     mapping = eng.auto_mapping("tickets", "connectwise", t.headers)
     result = eng.parse_rows("tickets", t, mapping, eng.ParseOptions(zone=new_york))
     assert [str(e) for e in result.errors] == [
@@ -289,3 +289,11 @@ def test_status_words_are_whole_words_and_negations_are_not_closed(text: str,
                                   "Highlight", "Lowish"])
 def test_negated_or_partial_priority_words_are_not_guessed(text: str) -> None:
     assert eng.map_priority(text) is None
+
+
+def test_a_tickets_file_needs_its_ticket_number_column() -> None:
+    t = table("Summary,Company,Priority,Status,Date Entered\nA,Acme,Low,New,2026-03-01\n")
+    mapping = eng.auto_mapping("tickets", "connectwise", t.headers)
+    assert [str(e) for e in eng.missing_columns("tickets", "connectwise", mapping)] == [
+        "the file has no column for 'Ticket #' (tickets.external_id): the ticket number is "
+        "what keeps a second import of the same tickets from duplicating them"]

@@ -431,3 +431,39 @@ def test_negated_status_and_priority_never_close_or_escalate(admin: Desk,
             assert s.exec(select(SlaClock).where(SlaClock.ticket_id == t.id)).first()
         low = s.exec(select(Ticket).where(Ticket.subject.like("[ConnectWise #99005]%"))).one()
         assert low.priority == "P4"
+
+
+def test_the_same_tickets_twice_in_one_import_are_refused(admin: Desk) -> None:
+    path = DATA / "halo" / "tickets.csv"
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, [req("tickets", path, "halo", zone="Europe/London"),
+                               req("tickets", path, "halo", zone="Europe/London")])
+    assert "tickets.csv: '50211' is also on row 2 of tickets.csv" in \
+        [e.message for e in caught.value.errors]
+    assert counts(admin) == before
+
+
+def test_reimporting_under_another_preset_is_refused(admin: Desk) -> None:
+    path = DATA / "connectwise" / "service_tickets.csv"
+    svc.run_import(admin, req("tickets", path, "connectwise"))
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "custom"))
+    first = caught.value.errors[0]
+    assert (first.row, first.column) == (2, "Ticket #")
+    assert " was imported before as [ConnectWise #" in first.message
+    assert counts(admin) == before
+
+
+def test_a_tickets_file_without_ticket_numbers_is_refused(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "tickets.csv",
+                 "Summary,Company,Priority,Status,Date Entered,Closed Date\r\n"
+                 "Printer jam,Contoso Legal,Low,Closed,10/02/2026 9:12 AM,10/02/2026 11:40 AM\r\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "the file has no column for 'Ticket #' (tickets.external_id): the ticket number is "
+        "what keeps a second import of the same tickets from duplicating them"]
+    assert counts(admin) == before
