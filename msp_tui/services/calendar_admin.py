@@ -31,7 +31,7 @@ from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import WhatIf
 from msp_tui.services.tickets import Actor, ServiceError, audit
-from msp_tui.store.db import bump_change_seq
+from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     BusinessCalendarRow,
     CalendarHoliday,
@@ -161,11 +161,9 @@ def _check(
         problems += exc.problems
     if s is not None:
         name = form.name.strip()
-        stmt = select(BusinessCalendarRow.id).where(BusinessCalendarRow.name == name)
-        if calendar_id is not None:
-            stmt = stmt.where(BusinessCalendarRow.id != calendar_id)
-        if name and s.exec(stmt).first() is not None:
-            problems.insert(0, f"There is already a calendar named {name!r}")
+        other = sla_admin.name_taken(s, BusinessCalendarRow, name, calendar_id) if name else None
+        if other is not None:
+            problems.insert(0, f"There is already a calendar named {other!r}")
     if problems or spec is None:
         raise ServiceError("\n".join(problems))
     return spec
@@ -178,6 +176,7 @@ def create_calendar(desk: Desk, form: CalendarForm) -> int:
     """A new calendar (nothing uses it yet); returns its id."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)  # the name checked stays free until commit
         spec = _check(form, s)
         row = BusinessCalendarRow(
             name=spec.name,
@@ -213,6 +212,7 @@ def update_calendar(desk: Desk, calendar_id: int, form: CalendarForm) -> WhatIf:
     transaction (consumed time kept). Returns what moved."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)  # the name checked stays free until commit
         spec = _check(form, s, calendar_id)
         shifts = _apply(s, calendar_id, spec, desk.clock.now(), desk.actor())
         return sla_admin.summarize(shifts)
@@ -223,6 +223,7 @@ def delete_calendar(desk: Desk, calendar_id: int) -> None:
     priority override uses it or SLA clocks (their history) were counted on it."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         row = _row(s, calendar_id)
         users = usage(s, calendar_id)
         if users:

@@ -126,14 +126,8 @@ def _check_client(s: Session, data: ClientInput, client_id: int | None) -> tuple
         problems.append("a client needs a name")
     elif len(name) > 200:
         problems.append("client names are at most 200 characters")
-    else:
-        clash = s.exec(
-            select(Client.name).where(
-                sa.func.lower(Client.name) == name.lower(), Client.id != (client_id or -1)
-            )
-        ).first()
-        if clash:
-            problems.append(f"there is already a client named {clash!r}")
+    elif (clash := sla_admin.name_taken(s, Client, name, client_id)) is not None:
+        problems.append(f"there is already a client named {clash!r}")
     if data.billing_type not in BILLING_LABELS:
         problems.append(
             f"unknown billing type {data.billing_type!r}; expected "

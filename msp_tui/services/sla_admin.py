@@ -187,15 +187,10 @@ def update_calendar(
     old_days = frozenset(h.day for h in holiday_rows)
 
     new_name = _clean_name(name, row.name, "calendar")
-    if (
-        new_name != row.name
-        and s.exec(
-            select(BusinessCalendarRow.id).where(
-                BusinessCalendarRow.name == new_name, BusinessCalendarRow.id != calendar_id
-            )
-        ).first()
-    ):
-        raise ServiceError(f"there is already a calendar named {new_name!r}")
+    if new_name != row.name and (
+        other := name_taken(s, BusinessCalendarRow, new_name, calendar_id)
+    ) is not None:
+        raise ServiceError(f"there is already a calendar named {other!r}")
     new_tz = row.tz if tz is UNSET else tz
     new_always = row.always_open if always_open is UNSET else bool(always_open)
     new_country = row.holiday_country if country is UNSET else (country or "").strip() or None
@@ -919,12 +914,25 @@ def _clean_name(name: str | Unset | None, current: str | None, what: str) -> str
     return clean
 
 
+def name_key(name: str) -> str:
+    """What two names must not share to be told apart: case (any script, not just
+    ASCII, which SQL lower() is limited to) and runs of spaces do not count."""
+    return " ".join(name.split()).casefold()
+
+
+def name_taken(s: Session, model: Any, name: str, row_id: int | None) -> str | None:
+    """The existing name of another `model` row that `name` cannot be told apart from.
+    Compared in Python: settings tables are small, and SQL cannot casefold."""
+    key = name_key(name)
+    for other_id, other in s.execute(sa.select(model.id, model.name)).all():
+        if other_id != row_id and name_key(other) == key:
+            return str(other)
+    return None
+
+
 def _check_unique_profile_name(s: Session, name: str, profile_id: int | None) -> None:
-    stmt = select(SlaProfile.id).where(SlaProfile.name == name)
-    if profile_id is not None:
-        stmt = stmt.where(SlaProfile.id != profile_id)
-    if s.exec(stmt).first() is not None:
-        raise ServiceError(f"there is already a profile named {name!r}")
+    if (other := name_taken(s, SlaProfile, name, profile_id)) is not None:
+        raise ServiceError(f"there is already a profile named {other!r}")
 
 
 def _check_calendar_id(s: Session, calendar_id: object, field: str) -> None:
