@@ -38,6 +38,19 @@ SOURCE_TAGS: dict[str, str] = {
     "connectwise": "ConnectWise", "autotask": "Autotask", "halo": "Halo", "custom": "Import",
 }
 PREVIEW_ROWS = 5
+# Column sizes of the tables rows land in (msp_tui/store/models.py): a longer value is a
+# row error, never cut short silently.
+MAX_NAME = 200
+MAX_EMAIL = 254
+MAX_HOST = 253
+MAX_PHONE = 40
+MAX_SUBJECT = 500
+MAX_EXTERNAL_ID = 40
+
+
+def ticket_tag(preset: str, external_id: str) -> str:
+    """How an external number is kept in the subject: "[ConnectWise #284113]"."""
+    return f"[{SOURCE_TAGS.get(preset, 'Import')} #{external_id}]" if external_id else ""
 
 
 class CsvFileError(Exception):
@@ -701,6 +714,7 @@ class ParseOptions:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     date_order: str = "MDY"
     now: datetime | None = None  # dates after this are refused (a wrong zone or format)
+    preset: str = "custom"  # names the subject's tag, which counts towards its length
 
 
 @dataclass
@@ -731,6 +745,10 @@ class _Row:
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.column(key), message))
+
+    def at_most(self, key: str, value: str, limit: int, what: str) -> None:
+        if len(value) > limit:
+            self.error(key, f"{what} has {len(value)} characters; at most {limit} fit")
 
     def required(self, key: str, what: str) -> str:
         value = self.get(key)
@@ -805,8 +823,10 @@ def _client(row: _Row, options: ParseOptions) -> ClientRecord | None:
             elif domain not in domains:
                 domains.append(domain)
     profile = row.get("sla_profile") or None
-    if len(name) > 200:
-        row.error("name", "the name is longer than 200 characters")
+    row.at_most("name", name, MAX_NAME, "the name")
+    for domain in domains:
+        row.at_most("website" if row.mapping.get("website") else "email", domain, MAX_HOST,
+                    "a domain")
     return ClientRecord(row.number, name, billing, bool(vip), tuple(domains), profile)
 
 
@@ -825,17 +845,20 @@ def _contact(row: _Row, options: ParseOptions) -> ContactRecord | None:
     if authorized is None:
         row.error("authorized", f"'{authorized_text}' is not yes or no")
     phone = row.get("phone")
-    if len(phone) > 40:
-        row.error("phone", "the phone number is longer than 40 characters")
+    row.at_most("phone", phone, MAX_PHONE, "the phone number")
+    row.at_most("name" if row.mapping.get("name") else "first_name", name, MAX_NAME,
+                "the name")
+    if email is not None:
+        row.at_most("email", email, MAX_EMAIL, "the email address")
     return ContactRecord(row.number, client, name, email, phone, bool(authorized))
 
 
 def _asset(row: _Row, options: ParseOptions) -> AssetRecord | None:
     client = row.required("client", "the client")
     hostname = row.required("hostname", "the hostname")
-    if len(hostname) > 253:
-        row.error("hostname", "the hostname is longer than 253 characters")
+    row.at_most("hostname", hostname, MAX_HOST, "the hostname")
     user = row.get("user")
+    row.at_most("user", user, MAX_EMAIL if "@" in user else MAX_NAME, "the user")
     if "@" in user and not is_email(user):
         row.error("user", f"'{user}' is not an email address")
     return AssetRecord(row.number, client, hostname, map_kind(row.get("kind")), user)
@@ -878,8 +901,13 @@ def _ticket(row: _Row, options: ParseOptions) -> TicketRecord | None:
     if created is not None and closed is not None and closed < created:
         row.error("closed", "the ticket closed before it was created")
     external_id = row.required("external_id", "the ticket number")
-    if len(external_id) > 40:
-        row.error("external_id", "the ticket number is longer than 40 characters")
+    row.at_most("external_id", external_id, MAX_EXTERNAL_ID, "the ticket number")
+    tag = ticket_tag(options.preset, external_id)
+    limit = MAX_SUBJECT - (len(tag) + 1 if tag else 0)
+    row.at_most("subject", subject, limit,
+                f"the subject (after the {tag} prefix)" if tag else "the subject")
+    contact = row.get("contact")
+    row.at_most("contact", contact, MAX_EMAIL if "@" in contact else MAX_NAME, "the contact")
     return TicketRecord(row.number, external_id, subject, row.get("body"), client,
                         row.get("contact"), priority, status, created, closed,
                         row.get("assignee"))

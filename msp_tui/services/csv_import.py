@@ -229,10 +229,6 @@ def _load_known(s: Any) -> _Known:
 _TAG = re.compile(r"^\[[^\]#]+ #([^\]]+)\]")
 
 
-def ticket_tag(preset: str, external_id: str) -> str:
-    return f"[{eng.SOURCE_TAGS.get(preset, 'Import')} #{external_id}]" if external_id else ""
-
-
 # ---------------------------------------------------------------- validation
 
 
@@ -343,7 +339,7 @@ def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str
         err(r, "client", f"there is no client '{rec.client}' (import clients first)")
     out["client"] = client
     if rec.external_id:
-        tag = ticket_tag(plan.request.preset, rec.external_id)
+        tag = eng.ticket_tag(plan.request.preset, rec.external_id)
         key = rec.external_id.lower()
         if key in first_row:
             err(r, "external_id", f"'{rec.external_id}' is already on row {first_row[key]}")
@@ -404,7 +400,8 @@ def _validate(desk: Desk, tables: Sequence[tuple[ImportRequest, eng.CsvTable]],
             errors.extend(_prefixed(missing, prefix))
             continue
         options = eng.ParseOptions(zone=_zone(request.zone),
-                                   date_order=eng.DATE_ORDER[request.preset], now=now)
+                                   date_order=eng.DATE_ORDER[request.preset], now=now,
+                                   preset=request.preset)
         base = done
         parsed = eng.parse_rows(request.entity, table, mapping, options,
                                 on_row=lambda i, base=base: tick(base + i))  # type: ignore[misc]
@@ -558,7 +555,7 @@ def _write_contacts(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, b
                     step: Callable[[int], None]) -> None:
     for chunk in _chunks(plan.records):
         rows = [_row_dict(Contact, client_id=k.clients[plan.resolved[rec.row]["client"]],
-                          name=rec.name[:200], email=rec.email, phone=rec.phone,
+                          name=rec.name, email=rec.email, phone=rec.phone,
                           authorized=rec.authorized)
                 for rec in chunk]
         s.execute(sa.insert(Contact), rows)
@@ -610,7 +607,7 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
             contact = contacts.get(res["contact_email"] or "")
             subject = f"{res['tag']} {rec.subject}" if res.get("tag") else rec.subject
             tickets.append(_row_dict(
-                Ticket, number=number, subject=subject[:500], type=TicketType.SUPPORT,
+                Ticket, number=number, subject=subject, type=TicketType.SUPPORT,
                 channel=Channel.MANUAL, client_id=k.clients[res["client"]],
                 contact_id=contact[0] if contact else None, priority=rec.priority,
                 status_id=status_id, assignee_id=res.get("assignee_id"),

@@ -297,3 +297,26 @@ def test_a_tickets_file_needs_its_ticket_number_column() -> None:
     assert [str(e) for e in eng.missing_columns("tickets", "connectwise", mapping)] == [
         "the file has no column for 'Ticket #' (tickets.external_id): the ticket number is "
         "what keeps a second import of the same tickets from duplicating them"]
+
+
+def test_values_longer_than_their_columns_are_row_errors() -> None:
+    subject = "S" * 480  # fits 500 alone, not after "[ConnectWise #99001] "
+    t = table("Ticket #,Summary,Company,Priority,Status,Date Entered\n"
+              f"99001,{subject},Acme,Low,New,2026-03-01\n{'9' * 41},Short,Acme,Low,New,"
+              "2026-03-01\n")
+    mapping = eng.auto_mapping("tickets", "connectwise", t.headers)
+    result = eng.parse_rows("tickets", t, mapping, eng.ParseOptions(preset="connectwise"))
+    assert [str(e) for e in result.errors] == [
+        "row 2, column 'Summary': the subject (after the [ConnectWise #99001] prefix) has 480 "
+        "characters; at most 479 fit",
+        "row 3, column 'Ticket #': the ticket number has 41 characters; at most 40 fit",
+    ]
+    t = table(f"Full Name,Company,Email,Phone\n{'N' * 201},Acme,{'a' * 250}@acme.example,"
+              f"{'1' * 41}\n")
+    mapping = {"name": "Full Name", "client": "Company", "email": "Email", "phone": "Phone"}
+    result = eng.parse_rows("contacts", t, mapping)
+    assert sorted(str(e) for e in result.errors) == [
+        "row 2, column 'Email': the email address has 263 characters; at most 254 fit",
+        "row 2, column 'Full Name': the name has 201 characters; at most 200 fit",
+        "row 2, column 'Phone': the phone number has 41 characters; at most 40 fit",
+    ]

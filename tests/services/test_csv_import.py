@@ -467,3 +467,17 @@ def test_a_tickets_file_without_ticket_numbers_is_refused(admin: Desk, tmp_path:
         "the file has no column for 'Ticket #' (tickets.external_id): the ticket number is "
         "what keeps a second import of the same tickets from duplicating them"]
     assert counts(admin) == before
+
+
+def test_a_too_long_subject_is_reported_not_cut(admin: Desk, tmp_path: Path) -> None:
+    subject = "S" * 480 + "END-OF-SUBJECT"
+    path = write(tmp_path, "tickets.csv",
+                 "Ticket #,Summary,Company,Priority,Status,Date Entered,Closed Date\r\n"
+                 f"99001,{subject},Contoso Legal,Low,Closed,10/02/2026 9:12 AM,"
+                 "10/02/2026 11:40 AM\r\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", path, "connectwise"))
+    assert [(e.row, e.column) for e in caught.value.errors] == [(2, "Summary")]
+    assert "at most 479 fit" in caught.value.errors[0].message
+    assert counts(admin) == before
