@@ -591,6 +591,13 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
     contacts = {email.lower(): (cid, name) for cid, name, email in s.execute(
         sa.select(Contact.id, Contact.name, Contact.email).where(Contact.email.is_not(None))  # type: ignore[union-attr]
     )}
+    # A contact named without an email (a walk-in) is linked by name at its client when
+    # exactly one contact there has that name.
+    by_name: dict[tuple[int, str], tuple[int, str] | None] = {}
+    for cid, client_id, name in s.execute(sa.select(Contact.id, Contact.client_id,
+                                                    Contact.name)):
+        key = (client_id, name.lower())
+        by_name[key] = None if key in by_name else (cid, name)
     first = _reserve_numbers(s, len(records))
     source = eng.PRESET_LABELS[plan.request.preset]
     live: list[int] = []
@@ -605,6 +612,8 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
             assert rec.created is not None and rec.priority is not None  # validated
             ended = (rec.closed or rec.created) if done else None
             contact = contacts.get(res["contact_email"] or "")
+            if contact is None and res.get("contact_name"):
+                contact = by_name.get((k.clients[res["client"]], res["contact_name"].lower()))
             subject = f"{res['tag']} {rec.subject}" if res.get("tag") else rec.subject
             tickets.append(_row_dict(
                 Ticket, number=number, subject=subject, type=TicketType.SUPPORT,

@@ -481,3 +481,18 @@ def test_a_too_long_subject_is_reported_not_cut(admin: Desk, tmp_path: Path) -> 
     assert [(e.row, e.column) for e in caught.value.errors] == [(2, "Summary")]
     assert "at most 479 fit" in caught.value.errors[0].message
     assert counts(admin) == before
+
+
+def test_a_ticket_names_a_contact_without_email(admin: Desk, tmp_path: Path) -> None:
+    contacts = write(tmp_path, "contacts.csv", "First Name,Last Name,Company,Email\r\n"
+                     "Walk,In,Contoso Legal,\r\n")
+    tickets = write(tmp_path, "tickets.csv",
+                    "Ticket #,Summary,Company,Contact,Priority,Status,Date Entered,Closed Date\r\n"
+                    "99010,Phone call,Contoso Legal,Walk In,Low,Closed,10/02/2026 9:12 AM,"
+                    "10/02/2026 9:40 AM\r\n")
+    svc.run_import(admin, [req("contacts", contacts, "connectwise"),
+                           req("tickets", tickets, "connectwise")])
+    with admin.db.session() as s:
+        walk = s.exec(select(Contact).where(Contact.name == "Walk In")).one()
+        ticket = s.exec(select(Ticket).where(Ticket.subject.like("[ConnectWise #99010]%"))).one()
+    assert ticket.contact_id == walk.id
