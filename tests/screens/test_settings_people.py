@@ -12,6 +12,7 @@ from msp_tui.app import MspApp
 from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.settings.people import PeopleScreen
 from msp_tui.screens.settings.reference import RecordDialog
+from msp_tui.services import people_admin
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import GroupMember, Status, TechGroup, Technician, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
@@ -61,6 +62,10 @@ async def test_deactivating_a_technician_with_open_tickets_warns(admin: Desk) ->
                    Status.category.in_(["open", "paused"]))  # type: ignore[attr-defined]
         ).scalar_one())
     assert held > 0
+    # Sam leads Tier 2, and a lead is not deactivated: give the group another lead first.
+    with admin.db.session() as s:
+        tier2 = s.exec(select(TechGroup).where(TechGroup.name == "Tier 2")).one()
+    people_admin.edit_group(admin, tier2.id, lead_id=tech(admin, "Priya Shah").id)  # type: ignore[arg-type]
     app = make_app(admin)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_people(pilot)
