@@ -24,6 +24,7 @@ from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import DEFAULT_THRESHOLDS, PRIORITIES, TargetSpec, WhatIf
 from msp_tui.services.tickets import Actor, ServiceError
+from msp_tui.store.db import serialize_writes
 from msp_tui.store.models import (
     AuditEvent,
     BusinessCalendarRow,
@@ -270,6 +271,7 @@ def save(desk: Desk, form: ProfileForm) -> Saved:
     require_admin(desk)
     parsed = _parse(form)
     with desk.db.session() as s:
+        serialize_writes(s)  # the name check and the write see no other console between
         pid, shifts = _apply(s, form, parsed, desk.clock.now(), desk.actor())
     return Saved(pid, admin.summarize(shifts))
 
@@ -278,6 +280,7 @@ def clone(desk: Desk, profile_id: int, new_name: str) -> int:
     """A copy of the profile under a new name; returns its id."""
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)
         copy = admin.clone_profile(s, profile_id, new_name, at=desk.clock.now(),
                                    actor=desk.actor())
         return copy.id  # type: ignore[return-value]
@@ -294,6 +297,7 @@ def check_delete(desk: Desk, profile_id: int) -> None:
 def delete(desk: Desk, profile_id: int) -> None:
     require_admin(desk)
     with desk.db.session() as s:
+        serialize_writes(s)  # a client put on it meanwhile is seen by the usage check
         admin.delete_profile(s, profile_id, at=desk.clock.now(), actor=desk.actor())
 
 
