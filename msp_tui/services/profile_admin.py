@@ -248,6 +248,7 @@ def preview_save(desk: Desk, form: ProfileForm) -> SavePreview:
     at, actor = desk.clock.now(), desk.actor()
 
     def run(s: Session) -> tuple[list[sla.DueShift], tuple[str, ...]]:
+        _refuse(problems(s, form, parsed))
         mark = s.exec(select(sa.func.max(AuditEvent.id))).one() or 0
         _, shifts = _apply(s, form, parsed, at, actor)
         s.flush()
@@ -272,6 +273,7 @@ def save(desk: Desk, form: ProfileForm) -> Saved:
     parsed = _parse(form)
     with desk.db.session() as s:
         serialize_writes(s)  # the name check and the write see no other console between
+        _refuse(problems(s, form, parsed))
         pid, shifts = _apply(s, form, parsed, desk.clock.now(), desk.actor())
     return Saved(pid, admin.summarize(shifts))
 
@@ -337,16 +339,47 @@ class _Parsed:
     thresholds: list[int]
     near_due_margin: int | None
     business_day: int | None
+    syntax: tuple[str, ...] = ()  # what could not be read; those fields are left out
+
+
+def problems(s: Session, form: ProfileForm, parsed: _Parsed) -> list[str]:
+    """Every problem of the form, one message each: what could not be read, then what
+    `sla_admin` would refuse (ranges, order, a name taken, calendars and statuses that
+    do not exist, targets still in use), checked here all at once because
+    `create_profile` and `update_profile` stop at the first. Run in the saving session
+    so the name and usage checks see what the write will see."""
+    found: list[str | None] = list(parsed.syntax)
+    current = None
+    if form.id is not None and (current := s.get(SlaProfile, form.id)) is None:
+        found.append(f"no SLA profile with id {form.id}")
+    name = form.name.strip()
+    if name and (current is None or name != current.name):
+        found.append(admin.profile_name_problem(s, name, form.id))
+    if form.calendar_id is not None:
+        found.append(admin.calendar_problem(s, form.calendar_id, "calendar"))
+    found += admin.target_problems(s, parsed.targets)
+    if current is not None:
+        dropped = [p for p, spec in parsed.targets.items() if spec is None]
+        found += admin.dropped_target_problems(s, current.id, dropped)  # type: ignore[arg-type]
+    found += admin.pause_status_problems(s, form.pause_status_ids)
+    found += admin.threshold_problems(parsed.thresholds)
+    found += admin.minutes_problems(parsed.near_due_margin, parsed.business_day)
+    return [msg for msg in found if msg]
+
+
+def _refuse(found: list[str]) -> None:
+    if found:
+        raise ServiceError("\n".join(found))
 
 
 def _parse(form: ProfileForm) -> _Parsed:
-    """The typed values of the form, or one ServiceError naming every problem (one per
-    line). Ranges and references are checked again by `sla_admin`."""
-    problems: list[str] = []
+    """The typed values of the form and what could not be read (one message each); a
+    field that cannot be read is left out, so `problems` checks the rest."""
+    unread: list[str] = []
     if not form.name.strip():
-        problems.append("a profile needs a name")
+        unread.append("a profile needs a name")
     if form.calendar_id is None:
-        problems.append("choose the profile's calendar")
+        unread.append("choose the profile's calendar")
     targets: dict[str, TargetSpec | None] = {}
     for row in form.targets:
         p = row.priority
@@ -359,13 +392,13 @@ def _parse(form: ProfileForm) -> _Parsed:
                                       ("update interval", row.update_interval, False)):
             if not text.strip():
                 if required:
-                    problems.append(f"{p} {field}: missing (or clear the whole {p} row)")
+                    unread.append(f"{p} {field}: missing (or clear the whole {p} row)")
                 specs[field] = None
                 continue
             try:
                 specs[field] = parse_target(text).spec
             except TargetError as exc:
-                problems.append(f"{p} {field}: {exc}")
+                unread.append(f"{p} {field}: {exc}")
         if len(specs) == 3 and specs["response"] and specs["resolution"]:
             targets[p] = TargetSpec(specs["response"], specs["resolution"],
                                     specs["update interval"], row.calendar_id)
@@ -375,20 +408,18 @@ def _parse(form: ProfileForm) -> _Parsed:
         if token.isdigit():
             thresholds.append(int(token))
         else:
-            problems.append(f"alert thresholds: {token!r} is not a whole percentage 1-100")
-    margin = _minutes(form.near_due_margin, "near-due margin", problems)
-    day = _minutes(form.business_day, "business day", problems)
-    if problems:
-        raise ServiceError("\n".join(problems))
-    return _Parsed(targets, thresholds, margin, day)
+            unread.append(f"alert thresholds: {token!r} is not a whole percentage 1-100")
+    margin = _minutes(form.near_due_margin, "near-due margin", unread)
+    day = _minutes(form.business_day, "business day", unread)
+    return _Parsed(targets, thresholds, margin, day, tuple(unread))
 
 
-def _minutes(text: str, field: str, problems: list[str]) -> int | None:
+def _minutes(text: str, field: str, unread: list[str]) -> int | None:
     clean = text.strip().removesuffix("min").removesuffix("m").strip()
     if not clean:
         return None
     if not clean.isdigit():
-        problems.append(f"{field}: {text.strip()!r} is not a whole number of minutes")
+        unread.append(f"{field}: {text.strip()!r} is not a whole number of minutes")
         return None
     return int(clean)
 
@@ -397,7 +428,7 @@ def _apply(
     s: Session, form: ProfileForm, parsed: _Parsed, at: datetime, actor: Actor
 ) -> tuple[int, list[sla.DueShift]]:
     """Create or update from the parsed form in the caller's session."""
-    assert form.calendar_id is not None  # _parse refused it otherwise
+    assert form.calendar_id is not None  # `problems` refused it otherwise
     if form.id is None:
         profile = admin.create_profile(
             s,

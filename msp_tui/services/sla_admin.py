@@ -443,11 +443,7 @@ def update_profile(
     for priority in sorted(set(old_targets) - set(new_targets)):
         running = _tickets_with_active_clocks(s, profile_id, priority)
         if running:
-            raise ServiceError(
-                f"{priority}: {_count(running, 'ticket')} on {profile.name} "
-                f"{'has' if running == 1 else 'have'} SLA clocks on these targets; "
-                "change their priority first"
-            )
+            raise ServiceError(_dropped_text(priority, running, profile.name))
     old_thresholds = list(profile.alert_thresholds or DEFAULT_THRESHOLDS)
     new_thresholds = (
         old_thresholds if alert_thresholds is UNSET else _check_thresholds(alert_thresholds)
@@ -983,30 +979,51 @@ def _check_spec(field: str, text: object) -> str:
 def _check_thresholds(values: Sequence[int]) -> list[int]:
     """Whole percentages 1..100, strictly ascending. 100 is appended when missing: the
     engine always records the breach, so the stored list says what really alerts."""
+    if problems := threshold_problems(values):
+        raise ServiceError(problems[0])
     out = list(values)
-    for p in out:
-        if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 100:
-            raise ServiceError(f"alert thresholds: {p!r} is not a whole percentage 1-100")
-    if any(a >= b for a, b in pairwise(out)):
-        raise ServiceError(f"alert thresholds: {_ints_text(out)} must be strictly ascending")
     if not out or out[-1] != 100:
         out.append(100)
     return out
 
 
+def threshold_problems(values: Sequence[object]) -> list[str]:
+    """Every reason `values` are not valid alert thresholds (empty when they are): each
+    value out of range, then the order; a form shows them all at once."""
+    out = list(values)
+    problems = [
+        f"alert thresholds: {p!r} is not a whole percentage 1-100"
+        for p in out
+        if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= 100
+    ]
+    ints = [p for p in out if isinstance(p, int) and not isinstance(p, bool)]
+    if len(ints) == len(out) and any(a >= b for a, b in pairwise(ints)):
+        problems.append(f"alert thresholds: {_ints_text(ints)} must be strictly ascending")
+    return problems
+
+
 def _check_minutes(margin: object, business_day: object) -> None:
+    if problems := minutes_problems(margin, business_day):
+        raise ServiceError(problems[0])
+
+
+def minutes_problems(margin: object, business_day: object) -> list[str]:
+    """Every reason the near-due margin and business day length are invalid (None is
+    the engine's default, always valid)."""
+    problems = []
     if margin is not None and (
         isinstance(margin, bool) or not isinstance(margin, int) or margin < 0
     ):
-        raise ServiceError(f"near-due margin: {margin!r} is not a whole number of minutes >= 0")
+        problems.append(f"near-due margin: {margin!r} is not a whole number of minutes >= 0")
     if business_day is not None and (
         isinstance(business_day, bool)
         or not isinstance(business_day, int)
         or not 1 <= business_day <= 1440
     ):
-        raise ServiceError(
+        problems.append(
             f"business day: {business_day!r} is not a whole number of minutes 1-1440"
         )
+    return problems
 
 
 def _check_pause_statuses(s: Session, ids: Iterable[int]) -> frozenset[int]:
@@ -1023,6 +1040,75 @@ def _check_pause_statuses(s: Session, ids: Iterable[int]) -> frozenset[int]:
                 "resolved and closed statuses stop the clocks instead"
             )
     return out
+
+
+def pause_status_problems(s: Session, ids: Iterable[int]) -> list[str]:
+    """Every status `_check_pause_statuses` would refuse, each named."""
+    return [
+        msg for i in sorted(frozenset(ids)) if (msg := _refusal(_check_pause_statuses, s, (i,)))
+    ]
+
+
+def target_problems(s: Session, targets: Mapping[str, TargetSpec | None]) -> list[str]:
+    """Every field `_check_targets` would refuse (priority by priority, field by field)."""
+    found: list[str | None] = []
+    for priority, spec in targets.items():
+        if priority not in PRIORITIES or spec is None:
+            found.append(_refusal(_check_targets, s, {priority: None}))
+            continue
+        found.append(_refusal(_check_spec, f"{priority} response", spec.response))
+        found.append(_refusal(_check_spec, f"{priority} resolution", spec.resolution))
+        if spec.update_interval and spec.update_interval.strip():
+            found.append(
+                _refusal(_check_spec, f"{priority} update interval", spec.update_interval)
+            )
+        if spec.calendar_id is not None:
+            found.append(
+                _refusal(_check_calendar_id, s, spec.calendar_id, f"{priority} calendar")
+            )
+    return [msg for msg in found if msg]
+
+
+def profile_name_problem(s: Session, name: str, profile_id: int | None) -> str | None:
+    """Why `name` cannot name the profile (empty, too long, or taken regardless of case)."""
+    try:
+        _check_unique_profile_name(s, _clean_name(name, None, "profile"), profile_id)
+    except ServiceError as exc:
+        return str(exc)
+    return None
+
+
+def calendar_problem(s: Session, calendar_id: object, field: str) -> str | None:
+    return _refusal(_check_calendar_id, s, calendar_id, field)
+
+
+def dropped_target_problems(s: Session, profile_id: int, priorities: Iterable[str]) -> list[str]:
+    """The priorities whose targets `update_profile` would refuse to remove: tickets at
+    that priority still have SLA clocks running on them."""
+    profile = _profile(s, profile_id)
+    had = profile_targets(s, profile_id)
+    problems = []
+    for priority in sorted(set(priorities) & set(had)):
+        if running := _tickets_with_active_clocks(s, profile_id, priority):
+            problems.append(_dropped_text(priority, running, profile.name))
+    return problems
+
+
+def _dropped_text(priority: str, running: int, profile: str) -> str:
+    return (
+        f"{priority}: {_count(running, 'ticket')} on {profile} "
+        f"{'has' if running == 1 else 'have'} SLA clocks on these targets; "
+        "change their priority first"
+    )
+
+
+def _refusal(check: Callable[..., object], *args: Any) -> str | None:
+    """The message a raising check refuses `args` with, or None when it accepts them."""
+    try:
+        check(*args)
+    except ServiceError as exc:
+        return str(exc)
+    return None
 
 
 # ---------------------------------------------------------------- small helpers

@@ -143,6 +143,35 @@ async def test_an_invalid_target_shows_the_error_and_keeps_the_form(demo_desk: D
         assert s.exec(select(AuditEvent).where(AuditEvent.entity == "sla_profile")).all() == []
 
 
+async def test_every_problem_is_listed_at_once_and_the_form_kept(demo_desk: Desk) -> None:
+    as_admin(demo_desk)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        form = await open_gold(pilot)
+        await retype(pilot, "name", "platinum")
+        await retype(pilot, "thresholds", "90, 75, 150")
+        await retype(pilot, "business-day", "2000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # no preview: the form stays
+        wanted = [
+            "there is already a profile named 'Platinum'",
+            "alert thresholds: 150 is not a whole percentage 1-100",
+            "alert thresholds: 90, 75, 150 must be strictly ascending",
+            "business day: 2000 is not a whole number of minutes 1-1440",
+        ]
+        errors = [text for text, severity in toasts(app) if severity == "error"]
+        assert errors == ["\n".join(wanted)]
+        line = form.query_one("#error", Static)
+        assert line.display and str(line.render()).splitlines() == [f"✖ {w}" for w in wanted]
+        assert form.query_one("#name", Input).value == "platinum"
+        assert form.query_one("#thresholds", Input).value == "90, 75, 150"
+    with demo_desk.db.session() as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.entity == "sla_profile")).all() == []
+        assert sorted(p.name for p in s.exec(select(SlaProfile))) == [
+            "Gold", "Platinum", "Standard"]
+
+
 async def test_delete_in_use_is_refused_with_the_reason_and_clone_then_delete(
     demo_desk: Desk,
 ) -> None:

@@ -13,7 +13,14 @@ from msp_tui.services import profile_admin as pa
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.db import read_change_seq
-from msp_tui.store.models import AuditEvent, Client, SlaClock, SlaProfile, SlaTarget
+from msp_tui.store.models import (
+    AuditEvent,
+    Client,
+    SlaClock,
+    SlaProfile,
+    SlaTarget,
+    Status,
+)
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -37,6 +44,11 @@ def audit_rows(desk: Desk) -> list[tuple[str, str, int, str, str | None, str | N
     with desk.db.session() as s:
         return [(a.actor, a.entity, a.entity_id, a.field, a.old_value, a.new_value)
                 for a in s.exec(select(AuditEvent).order_by(AuditEvent.id))]  # type: ignore[arg-type]
+
+
+def seq_now(desk: Desk) -> int:
+    with desk.db.session() as s:
+        return read_change_seq(s)
 
 
 def with_target(form: pa.ProfileForm, priority: str, **changes: object) -> pa.ProfileForm:
@@ -142,6 +154,66 @@ def test_every_problem_of_the_form_is_named_and_nothing_written(demo_desk: Desk)
     with pytest.raises(ServiceError, match="must be strictly ascending"):  # sla_admin's check
         pa.save(demo_desk, replace(form, thresholds="90, 75"))
     assert audit_rows(demo_desk) == before
+
+
+def test_range_and_order_problems_are_named_together(demo_desk: Desk) -> None:
+    """The reviewer's example: sla_admin alone stops at the first of these."""
+    as_admin(demo_desk)
+    gold = profile_id(demo_desk, "Gold")
+    form = pa.profile_form(demo_desk, gold)
+    bad = replace(form, thresholds="90, 75, 150", business_day="2000", near_due_margin="5")
+    before, seq = audit_rows(demo_desk), seq_now(demo_desk)
+    for attempt in (pa.preview_save, pa.save):
+        with pytest.raises(ServiceError) as err:
+            attempt(demo_desk, bad)
+        assert str(err.value).splitlines() == [
+            "alert thresholds: 150 is not a whole percentage 1-100",
+            "alert thresholds: 90, 75, 150 must be strictly ascending",
+            "business day: 2000 is not a whole number of minutes 1-1440",
+        ]
+    assert audit_rows(demo_desk) == before and seq_now(demo_desk) == seq
+    assert pa.profile_form(demo_desk, gold) == form
+
+
+def test_a_taken_name_is_named_with_the_other_problems(demo_desk: Desk) -> None:
+    as_admin(demo_desk)
+    gold = profile_id(demo_desk, "Gold")
+    form = pa.profile_form(demo_desk, gold)
+    with demo_desk.db.session() as s:  # closed statuses stop clocks, never pause them
+        closed: int = s.exec(select(Status.id).where(Status.name == "Closed")).one()  # type: ignore[assignment]
+    edit = replace(
+        with_target(with_target(form, "P3", resolution="4x"), "P2", response="", resolution="",
+                    update_interval=""),
+        name=" PLATINUM ", pause_status_ids=form.pause_status_ids | {closed},
+    )
+    new = replace(with_target(pa.new_form(demo_desk), "P1", response="15m", resolution="4x"),
+                  name="gold", thresholds="80, 50")
+    bad_target = ("resolution: cannot read SLA target '4x': use minutes (30m), hours (4h), "
+                  "business days (2bd) or next business day (nbd)")
+    before, seq = audit_rows(demo_desk), seq_now(demo_desk)
+    for attempt in (pa.preview_save, pa.save):
+        with pytest.raises(ServiceError) as err:
+            attempt(demo_desk, edit)
+        assert str(err.value).splitlines() == [
+            f"P3 {bad_target}",
+            "there is already a profile named 'Platinum'",  # regardless of case and spaces
+            "P2: 5 tickets on Gold have SLA clocks on these targets; change their priority first",
+            "pause statuses: Closed is a closed status; resolved and closed statuses stop the "
+            "clocks instead",
+        ]
+        with pytest.raises(ServiceError) as err:
+            attempt(demo_desk, new)
+        assert str(err.value).splitlines() == [
+            f"P1 {bad_target}",
+            "there is already a profile named 'Gold'",
+            "alert thresholds: 80, 50 must be strictly ascending",
+        ]
+    assert audit_rows(demo_desk) == before and seq_now(demo_desk) == seq
+    assert pa.profile_form(demo_desk, gold) == form
+    assert [r.name for r in pa.profiles(demo_desk)] == ["Gold", "Platinum", "Standard"]
+    # Gold's own name in another case is no clash: renaming it that way saves.
+    pa.save(demo_desk, replace(form, name="GOLD"))
+    assert pa.profile_form(demo_desk, gold).name == "GOLD"
 
 
 def test_new_profile_with_pauses_thresholds_and_minutes(demo_desk: Desk) -> None:
