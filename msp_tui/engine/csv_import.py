@@ -221,9 +221,17 @@ PRESET_HEADERS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     },
     "custom": {entity: {} for entity in ENTITIES},
 }
-# US products export month first; Halo (a UK product) day first. ISO always works.
+# How "04/05/2026" is read: day first, month first, or not at all (ISO dates only).
+# ISO dates (2026-05-04) read the same whatever the order.
+DATE_ORDERS: tuple[str, ...] = ("DMY", "MDY", "ISO")
+DATE_ORDER_LABELS: dict[str, str] = {"DMY": "day first", "MDY": "month first",
+                                     "ISO": "ISO only"}
+# The order a preset reads by default: US products export month first; Halo (a UK
+# product) day first; a custom file month first unless the admin says otherwise.
 DATE_ORDER: dict[str, str] = {"connectwise": "MDY", "autotask": "MDY", "halo": "DMY",
                               "custom": "MDY"}
+# Fields holding dates, per entity (the ones the date-order scan looks at).
+DATE_FIELDS: dict[str, tuple[str, ...]] = {"tickets": ("created", "closed")}
 
 
 def target_fields(entity: str) -> tuple[TargetField, ...]:
@@ -594,7 +602,7 @@ def _parse_written(text: str, order: str) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        for fmt in (*_ISO_FORMATS, *_DATE_FORMATS.get(order, _DATE_FORMATS["MDY"])):
+        for fmt in (*_ISO_FORMATS, *_DATE_FORMATS.get(order, ())):
             try:
                 parsed = datetime.strptime(value.upper() if "%p" in fmt else value, fmt)
                 break
@@ -872,8 +880,9 @@ def _instant(row: _Row, key: str, options: ParseOptions, required: bool) -> date
         return None
     value = parse_instant(text, options.zone, options.date_order)
     if value is None:
-        example = "03/14/2026 09:30 AM" if options.date_order == "MDY" else "14/03/2026 09:30"
-        row.error(key, f"'{text}' is not a date we can read (e.g. {example} or 2026-03-14 09:30)")
+        example = {"MDY": "03/14/2026 09:30 AM or ", "DMY": "14/03/2026 09:30 or "}.get(
+            options.date_order, "")
+        row.error(key, f"'{text}' is not a date we can read (e.g. {example}2026-03-14 09:30)")
     elif value.year < 1900:
         row.error(key, f"'{text}' is not a real date (an empty-date placeholder?); "
                        "leave the cell empty instead")
@@ -914,3 +923,112 @@ def _ticket(row: _Row, options: ParseOptions) -> TicketRecord | None:
 
 
 _PARSERS = {"clients": _client, "contacts": _contact, "assets": _asset, "tickets": _ticket}
+
+
+# ---------------------------------------------------------------- date order
+
+# "13/04/2026", "4-13-26", "13.04.2026 09:30": two small numbers, then the year. ISO
+# (2026-04-13) starts with four digits and never matches.
+_LOCAL_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+
+
+@dataclass(frozen=True)
+class DateSample:
+    """One value of a date column, where the file has it."""
+
+    row: int
+    column: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column '{self.column}': '{self.value}'"
+
+
+@dataclass(frozen=True)
+class DateScan:
+    """What the mapped date columns say about their order: the first value that only
+    reads day first (its first field is over 12), the first that only reads month first
+    (its second field is), and the first written day/month-style at all."""
+
+    day_first: DateSample | None = None
+    month_first: DateSample | None = None
+    local: DateSample | None = None
+
+    @property
+    def order(self) -> str | None:
+        """"DMY" or "MDY" when the file shows one order and not the other, else None."""
+        if self.day_first and not self.month_first:
+            return "DMY"
+        if self.month_first and not self.day_first:
+            return "MDY"
+        return None
+
+
+def scan_dates(entity: str, table: CsvTable, mapping: Mapping[str, str | None]) -> DateScan:
+    """Look at every mapped date value once (cheap: a regex per cell), so a file in the
+    other order is refused as a whole instead of importing 04/05 as the wrong month."""
+    index = {h: i for i, h in enumerate(table.headers)}
+    columns = [(h, index[h]) for k in DATE_FIELDS.get(entity, ())
+               if (h := mapping.get(k)) and h in index]
+    day: DateSample | None = None
+    month: DateSample | None = None
+    local: DateSample | None = None
+    for i, values in enumerate(table.rows):
+        for header, col in columns:
+            match = _LOCAL_DATE.match(values[col])
+            if match is None:
+                continue
+            sample = DateSample(table.number(i), header, values[col].strip())
+            local = local or sample
+            first, second = int(match.group(1)), int(match.group(2))
+            if day is None and first > 12 >= second:
+                day = sample
+            if month is None and second > 12 >= first:
+                month = sample
+            if day and month:
+                return DateScan(day, month, local)
+    return DateScan(day, month, local)
+
+
+def _choose(order: str) -> str:
+    return f"choose '{DATE_ORDER_LABELS[order]}'"
+
+
+def _only(order: str) -> str:
+    return f"only reads {DATE_ORDER_LABELS[order].replace(' ', '-')}"
+
+
+def date_order_problems(scan: DateScan, order: str, preset: str,
+                        chosen: bool = True) -> list[RowError]:
+    """Why the whole file is refused when its dates contradict `order` (or each other):
+    one error, placed on the row and column of the value that proves it, so the message
+    itself stays short enough for the error table. `chosen`: the admin picked the order;
+    otherwise it is the preset's default, and the message says which order the file
+    uses (never switching silently: a wrong guess would shift every date)."""
+    if scan.day_first and scan.month_first:
+        first, later = sorted((scan.day_first, scan.month_first), key=lambda d: d.row)
+        first_order, later_order = ("DMY", "MDY") if first is scan.day_first else ("MDY",
+                                                                                   "DMY")
+        return [RowError(later.row, later.column,
+                         f"the file mixes date orders: '{later.value}' {_only(later_order)}, "
+                         f"but row {first.row} ('{first.value}') {_only(first_order)}; "
+                         "correct the rows written the other way")]
+    found = scan.order
+    if order == "ISO" and scan.local is not None:
+        sample = scan.day_first or scan.month_first or scan.local
+        advice = _choose(found) if found else "choose 'day first' or 'month first'"
+        return [RowError(sample.row, sample.column,
+                         f"the dates are not ISO (2026-04-13); {advice} "
+                         f"('{sample.value}')")]
+    if found is None or found == order:
+        return []
+    sample = scan.day_first or scan.month_first
+    assert sample is not None  # `found` says one of them is there
+    if chosen:
+        message = f"'{sample.value}' {_only(found)}; {_choose(found)}"
+    else:
+        # The advice first: the error table and the status line cut long messages.
+        message = (f"the file writes dates {DATE_ORDER_LABELS[found]}; {_choose(found)} "
+                   f"('{sample.value}' cannot be {DATE_ORDER_LABELS[order]}, which "
+                   f"{PRESET_LABELS.get(preset, preset)} assumes)")
+    return [RowError(sample.row, sample.column, message)]

@@ -67,13 +67,21 @@ _timer: Callable[[], float] = time.perf_counter  # wall time of an import; tests
 @dataclass(frozen=True)
 class ImportRequest:
     """One file: what it holds, which product wrote it, how its columns map (None: the
-    preset and fuzzy matching decide), and the zone its dates are local to."""
+    preset and fuzzy matching decide), the zone its dates are local to, and how
+    "04/05/2026" reads: "DMY" (day first), "MDY" (month first) or "ISO" (only
+    2026-05-04 style); None: the preset's order (`eng.DATE_ORDER`)."""
 
     entity: str
     path: str
     preset: str = "custom"
     mapping: Mapping[str, str | None] | None = None
     zone: str = "UTC"
+    date_order: str | None = None
+
+    @property
+    def order(self) -> str:
+        """The date order the rows are read in."""
+        return self.date_order or eng.DATE_ORDER.get(self.preset, "MDY")
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,10 @@ def _check_request(request: ImportRequest) -> None:
         raise ImportFailed([eng.RowError(0, "", f"unknown kind of data {request.entity!r}")])
     if request.preset not in eng.PRESETS:
         raise ImportFailed([eng.RowError(0, "", f"unknown preset {request.preset!r}")])
+    if request.date_order is not None and request.date_order not in eng.DATE_ORDERS:
+        known = ", ".join(f"{k} ({v})" for k, v in eng.DATE_ORDER_LABELS.items())
+        raise ImportFailed([eng.RowError(0, "", f"unknown date order {request.date_order!r} "
+                                                f"(one of {known})")])
 
 
 def _mapping(request: ImportRequest, table: eng.CsvTable) -> dict[str, str | None]:
@@ -162,10 +174,21 @@ def preview(desk: Desk, request: ImportRequest) -> Preview:
         total_rows=len(table.rows),
         encoding=table.encoding,
         delimiter=table.delimiter,
-        problems=eng.missing_columns(request.entity, request.preset, mapping),
+        problems=eng.missing_columns(request.entity, request.preset, mapping)
+        + _date_problems(request, table, mapping),
         row_numbers=tuple(table.number(i) for i in range(min(len(table.rows),
                                                              eng.PREVIEW_ROWS))),
     )
+
+
+def _date_problems(request: ImportRequest, table: eng.CsvTable,
+                   mapping: Mapping[str, str | None]) -> list[eng.RowError]:
+    """The file's dates against the order they would be read in (see
+    `eng.date_order_problems`): a file in the other order is refused whole, never read
+    with days and months swapped."""
+    scan = eng.scan_dates(request.entity, table, mapping)
+    return eng.date_order_problems(scan, request.order, request.preset,
+                                   chosen=request.date_order is not None)
 
 
 # ---------------------------------------------------------------- what the desk knows
@@ -396,12 +419,15 @@ def _validate(desk: Desk, tables: Sequence[tuple[ImportRequest, eng.CsvTable]],
         file_errors: list[eng.RowError] = []
         mapping = _mapping(request, table)
         missing = eng.missing_columns(request.entity, request.preset, mapping)
-        if missing:
-            errors.extend(_prefixed(missing, prefix))
+        # Either refuses the whole file: rows read with the wrong mapping or date order
+        # would only bury the one message that matters under an error per row.
+        refused = missing or _date_problems(request, table, mapping)
+        if refused:
+            errors.extend(_prefixed(refused, prefix))
+            done += len(table.rows)
             continue
-        options = eng.ParseOptions(zone=_zone(request.zone),
-                                   date_order=eng.DATE_ORDER[request.preset], now=now,
-                                   preset=request.preset)
+        options = eng.ParseOptions(zone=_zone(request.zone), date_order=request.order,
+                                   now=now, preset=request.preset)
         base = done
         parsed = eng.parse_rows(request.entity, table, mapping, options,
                                 on_row=lambda i, base=base: tick(base + i))  # type: ignore[misc]

@@ -320,3 +320,97 @@ def test_values_longer_than_their_columns_are_row_errors() -> None:
         "row 2, column 'Full Name': the name has 201 characters; at most 200 fit",
         "row 2, column 'Phone': the phone number has 41 characters; at most 40 fit",
     ]
+
+
+# ---------------------------------------------------------------- date order
+
+
+def tickets(dates: str) -> tuple[eng.CsvTable, dict[str, str | None]]:
+    """A tickets file whose created/closed columns hold `dates` ("created,closed" lines)."""
+    rows = "".join(f"{i},S,Acme,Low,Closed,{line}\n"
+                   for i, line in enumerate(dates.splitlines(), start=100))
+    t = table(f"Ticket ID,Summary,Client,Priority,Status,Date Logged,Date Closed\n{rows}")
+    return t, eng.auto_mapping("tickets", "custom", t.headers)
+
+
+def test_the_scan_finds_which_order_the_dates_are_written_in() -> None:
+    t, mapping = tickets("03/04/2026 09:15,03/04/2026 11:00\n"
+                         "2026-11-20 14:00,\n"
+                         "05/04/2026,13/04/2026 08:30\n")
+    scan = eng.scan_dates("tickets", t, mapping)
+    assert scan.order == "DMY"
+    assert str(scan.day_first) == "row 4, column 'Date Closed': '13/04/2026 08:30'"
+    assert scan.month_first is None
+    assert str(scan.local) == "row 2, column 'Date Logged': '03/04/2026 09:15'"
+    t, mapping = tickets("4/13/26 9:00 AM,\n12/12/2026,\n")
+    scan = eng.scan_dates("tickets", t, mapping)
+    assert scan.order == "MDY"
+    assert str(scan.month_first) == "row 2, column 'Date Logged': '4/13/26 9:00 AM'"
+    # Only ambiguous or ISO dates: nothing decides.
+    assert eng.scan_dates("tickets", *tickets("03/04/2026,\n")).order is None
+    iso = eng.scan_dates("tickets", *tickets("2026-04-13 08:30,2026-12-31\n"))
+    assert iso == eng.DateScan()
+    # Other entities have no date columns.
+    t = table("Company Name,Website\n13/04/2026,x.example\n")
+    assert eng.scan_dates("clients", t, {"name": "Company Name"}) == eng.DateScan()
+
+
+def test_a_contradicting_order_is_a_file_level_error_naming_a_row() -> None:
+    scan = eng.scan_dates("tickets", *tickets("03/04/2026,\n05/05/2026,\n2026-01-01,\n"
+                                              "01/02/2026,\n06/06/2026,\n13/04/2026,\n"))
+    assert eng.date_order_problems(scan, "DMY", "custom") == []
+    assert [str(e) for e in eng.date_order_problems(scan, "MDY", "custom")] == [
+        "row 7, column 'Date Logged': '13/04/2026' only reads day-first; choose 'day first'"]
+    # Left at the preset's default: say which order the file uses, do not guess.
+    assert [str(e) for e in eng.date_order_problems(scan, "MDY", "connectwise",
+                                                    chosen=False)] == [
+        "row 7, column 'Date Logged': the file writes dates day first; choose 'day first' "
+        "('13/04/2026' cannot be month first, which ConnectWise Manage assumes)"]
+    month = eng.scan_dates("tickets", *tickets("04/13/2026,\n"))
+    assert [str(e) for e in eng.date_order_problems(month, "DMY", "halo")] == [
+        "row 2, column 'Date Logged': '04/13/2026' only reads month-first; "
+        "choose 'month first'"]
+    assert eng.date_order_problems(month, "MDY", "halo") == []
+    mixed = eng.scan_dates("tickets", *tickets("13/04/2026,\n04/13/2026,\n"))
+    for order in eng.DATE_ORDERS:
+        assert [str(e) for e in eng.date_order_problems(mixed, order, "custom")] == [
+            "row 3, column 'Date Logged': the file mixes date orders: '04/13/2026' only "
+            "reads month-first, but row 2 ('13/04/2026') only reads day-first; correct the "
+            "rows written the other way"]
+
+
+def test_iso_only_refuses_day_month_dates_and_iso_dates_read_in_any_order() -> None:
+    london = ZoneInfo("Europe/London")
+    for order in eng.DATE_ORDERS:
+        assert eng.parse_instant("2026-04-13 08:30", london, order) == datetime(
+            2026, 4, 13, 7, 30, tzinfo=UTC)
+        scan = eng.scan_dates("tickets", *tickets("2026-04-13 08:30,2026-04-14\n"))
+        assert eng.date_order_problems(scan, order, "halo") == []
+    assert eng.parse_instant("03/04/2026", london, "ISO") is None
+    assert eng.parse_instant("03/04/2026", london, "DMY") == datetime(2026, 4, 2, 23, 0,
+                                                                      tzinfo=UTC)
+    ambiguous = eng.scan_dates("tickets", *tickets("2026-01-01,03/04/2026\n"))
+    assert [str(e) for e in eng.date_order_problems(ambiguous, "ISO", "custom")] == [
+        "row 2, column 'Date Closed': the dates are not ISO (2026-04-13); choose 'day first' "
+        "or 'month first' ('03/04/2026')"]
+    decisive = eng.scan_dates("tickets", *tickets("03/04/2026,\n03/14/2026,\n"))
+    assert [str(e) for e in eng.date_order_problems(decisive, "ISO", "custom")] == [
+        "row 3, column 'Date Logged': the dates are not ISO (2026-04-13); choose 'month first' "
+        "('03/14/2026')"]
+    t, mapping = tickets("03/04/2026,\n")
+    result = eng.parse_rows("tickets", t, mapping, eng.ParseOptions(date_order="ISO"))
+    assert [str(e) for e in result.errors] == [
+        "row 2, column 'Date Logged': '03/04/2026' is not a date we can read "
+        "(e.g. 2026-03-14 09:30)"]
+
+
+@pytest.mark.parametrize(("order", "created"), [
+    ("DMY", datetime(2026, 4, 3, 9, 15, tzinfo=UTC)),
+    ("MDY", datetime(2026, 3, 4, 9, 15, tzinfo=UTC)),
+])
+def test_rows_read_ambiguous_dates_in_the_order_given(order: str, created: datetime) -> None:
+    t, mapping = tickets("03/04/2026 09:15,\n2026-11-20 14:00,\n")
+    result = eng.parse_rows("tickets", t, mapping, eng.ParseOptions(date_order=order))
+    assert result.errors == []
+    assert [r.created for r in result.records] == [  # type: ignore[union-attr]
+        created, datetime(2026, 11, 20, 14, 0, tzinfo=UTC)]

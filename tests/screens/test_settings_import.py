@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from msp_tui.app import MspApp
 from msp_tui.screens.settings.csv_import import ImportScreen
 from msp_tui.services import csv_import as svc
 from msp_tui.services.desk import Desk
-from msp_tui.store.models import Client, Contact, ImportBatch
+from msp_tui.store.models import Client, Contact, ImportBatch, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.pilot_wait import settle
 
@@ -166,6 +167,43 @@ async def test_an_unexpected_error_is_shown_and_the_screen_recovers(
         await settle(pilot)
         assert "Cannot preview: RuntimeError: disk on fire" in \
             str(screen.query_one("#result", Static).render())
+
+
+async def test_a_custom_file_imported_day_first(admin: Desk,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preset proposes its date order; the custom default (month first) refuses a
+    day-first file naming the row, and choosing day first imports it with 3 April."""
+    path = DATA / "edge" / "tickets_day_first.csv"
+    app = make_app(admin)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await fill(pilot, "tickets", "halo", path, zone="UTC")
+        order = screen.query_one("#date-order", Select)
+        assert order.value == "DMY"  # HaloPSA writes day first
+        screen.query_one("#preset", Select).value = "custom"
+        await settle(pilot)
+        assert order.value == "MDY"
+        await pilot.press("f2")
+        await settle(pilot)
+        status = str(screen.query_one("#status").render())
+        assert "column 'Date Logged': the file writes dates day first; choose 'day first'" \
+            in status
+        await pilot.press("f5")
+        await settle(pilot)
+        assert cells(screen.query_one("#errors", DataTable)) == [[
+            "3", "Date Logged", "the file writes dates day first; choose 'day first' "
+            "('13/04/2026 08:30' cannot be month first, which Custom mapping assumes)"]]
+        order.value = "DMY"
+        await settle(pilot)  # the preview re-checks the dates: no problem left
+        assert "dates" not in str(screen.query_one("#status").render())
+        assert screen.query_one("#preview", DataTable).display
+        monkeypatch.setattr(svc, "_timer", iter([0.0, 0.5]).__next__)  # the refusal took one
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "Imported 3 tickets" in str(screen.query_one("#result", Static).render())
+    with admin.db.session() as s:
+        created = s.execute(sa.select(Ticket.created_at).where(
+            Ticket.subject.like("[Import #71001]%"))).scalar_one()  # type: ignore[attr-defined]
+    assert created == datetime(2026, 4, 3, 9, 15, tzinfo=UTC)
 
 
 async def test_technicians_never_reach_the_screen(demo_desk: Desk) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -496,3 +497,80 @@ def test_a_ticket_names_a_contact_without_email(admin: Desk, tmp_path: Path) -> 
         walk = s.exec(select(Contact).where(Contact.name == "Walk In")).one()
         ticket = s.exec(select(Ticket).where(Ticket.subject.like("[ConnectWise #99010]%"))).one()
     assert ticket.contact_id == walk.id
+
+
+# ---------------------------------------------------------------- date order
+
+DAY_FIRST = DATA / "edge" / "tickets_day_first.csv"
+DEFAULT_REFUSED = ("row 3, column 'Date Logged': the file writes dates day first; choose 'day "
+                   "first' ('13/04/2026 08:30' cannot be month first, which Custom mapping "
+                   "assumes)")
+
+
+def created_of(desk: Desk, number: str) -> object:
+    with desk.db.session() as s:
+        return s.exec(select(Ticket.created_at).where(
+            Ticket.subject.like(f"[% #{number}]%"))).one()  # type: ignore[attr-defined]
+
+
+def test_a_custom_file_read_day_first(admin: Desk) -> None:
+    """03/04/2026 is 3 April once the admin says the file is day first; ISO rows too."""
+    result = svc.run_import(admin, req("tickets", DAY_FIRST, zone="Europe/London",
+                                       date_order="DMY"))
+    assert result.counts == {"tickets": 3}
+    assert created_of(admin, "71001") == datetime(2026, 4, 3, 8, 15, tzinfo=UTC)  # BST, stored UTC
+    assert created_of(admin, "71002") == datetime(2026, 4, 13, 7, 30, tzinfo=UTC)
+    assert created_of(admin, "71003") == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # ISO, GMT
+
+
+def test_a_month_first_file_imports_month_first(admin: Desk, tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "Ticket ID,Summary,Client Name,Priority,Status,Date Logged\n"
+                 "71101,A,Contoso Legal,Low,New,03/04/2026 09:15\n"
+                 "71102,B,Contoso Legal,Low,New,04/13/2026 09:15\n")
+    svc.run_import(admin, req("tickets", path, zone="UTC", date_order="MDY"))
+    assert created_of(admin, "71101") == datetime(2026, 3, 4, 9, 15, tzinfo=UTC)
+    with pytest.raises(ImportFailed) as caught:  # the same file read day first: refused
+        svc.run_import(admin, req("tickets", path, "halo", zone="UTC"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 3, column 'Date Logged': the file writes dates month first; choose 'month "
+        "first' ('04/13/2026 09:15' cannot be day first, which HaloPSA assumes)"]
+
+
+def test_a_contradicting_date_order_refuses_the_file(admin: Desk) -> None:
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", DAY_FIRST, date_order="MDY"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 3, column 'Date Logged': '13/04/2026 08:30' only reads day-first; "
+        "choose 'day first'"]
+    # Left at the custom preset's month-first default: the error says what the file uses.
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", DAY_FIRST))
+    assert [str(e) for e in caught.value.errors] == [DEFAULT_REFUSED]
+    # Several files: the message names the file.
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, [req("tickets", DAY_FIRST, date_order="ISO"),
+                               req("clients", DATA / "halo" / "clients.csv", "halo")])
+    assert [str(e) for e in caught.value.errors] == [
+        "row 3, column 'Date Logged': tickets_day_first.csv: the dates are not ISO "
+        "(2026-04-13); choose 'day first' ('13/04/2026 08:30')"]
+    assert counts(admin) == before
+    shown = svc.preview(admin, req("tickets", DAY_FIRST))
+    assert [str(p) for p in shown.problems] == [DEFAULT_REFUSED]
+    assert svc.preview(admin, req("tickets", DAY_FIRST, date_order="DMY")).problems == []
+
+
+def test_iso_dates_import_in_every_order(admin: Desk, tmp_path: Path) -> None:
+    for i, order in enumerate(("DMY", "MDY", "ISO")):
+        path = write(tmp_path, f"{order}.csv",
+                     "Ticket ID,Summary,Client Name,Priority,Status,Date Logged,Date Closed\n"
+                     f"7120{i},A,Contoso Legal,Low,Closed,2026-04-13 08:30,2026-04-14T10:00Z\n")
+        svc.run_import(admin, req("tickets", path, "halo", zone="UTC", date_order=order))
+        assert created_of(admin, f"7120{i}") == datetime(2026, 4, 13, 8, 30, tzinfo=UTC)
+
+
+def test_an_unknown_date_order_is_refused(admin: Desk) -> None:
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("tickets", DAY_FIRST, date_order="YMD"))
+    assert str(caught.value.errors[0]) == (
+        "unknown date order 'YMD' (one of DMY (day first), MDY (month first), ISO (ISO only))")

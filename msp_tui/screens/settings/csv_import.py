@@ -1,11 +1,14 @@
 """Settings › Import from CSV (`i` in the hub): clients, contacts, assets, tickets.
 
-Choose what the file holds, which product exported it, the file and the zone its dates
-are local to; Preview (F2) reads the file and proposes a column per field (the preset's
-header names, then close matches), which the admin can change field by field; Import
-(F5) checks every row first and writes all or nothing. Errors come back as a table of
-row, column and problem (F6 saves it as CSV next to the file); a long import shows its
-progress, checking then writing, in a worker thread so the console stays live.
+Choose what the file holds, which product exported it, the file, the zone its dates
+are local to and how "04/05/2026" reads (day first, month first or ISO dates only; each
+preset proposes its product's order, and a file whose dates show the other order is
+refused naming a row that proves it); Preview (F2) reads the file and proposes a column
+per field (the preset's header names, then close matches), which the admin can change
+field by field; Import (F5) checks every row first and writes all or nothing. Errors
+come back as a table of row, column and problem (F6 saves it as CSV next to the file); a
+long import shows its progress, checking then writing, in a worker thread so the console
+stays live.
 """
 
 from __future__ import annotations
@@ -83,11 +86,12 @@ class ImportScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Import from CSV"
     DEFAULT_CSS = """
     ImportScreen #form { height: 3; padding: 0 1; }
-    ImportScreen #form Select { width: 20; }
+    ImportScreen #form Select { width: 16; }
     ImportScreen #form #preset { width: 26; }
     ImportScreen #form #path { width: 1fr; }
-    ImportScreen #form #zone { width: 24; }
-    ImportScreen #form Button { min-width: 14; margin-left: 1; }
+    ImportScreen #form #zone { width: 22; }
+    ImportScreen #form #date-order { width: 19; }
+    ImportScreen #form Button { min-width: 12; margin-left: 1; }
     ImportScreen #status { height: 1; padding: 0 2; color: $text-muted; }
     ImportScreen #body { height: 1fr; }
     ImportScreen #mapping { width: 46; border: round $primary-darken-1; padding: 0 1; }
@@ -140,6 +144,13 @@ class ImportScreen(Screen[None]):
                         id="path", suggester=PathSuggester())
             yield Input(self.zone, placeholder="time zone of the dates", id="zone",
                         tooltip="Dates in the file are local to this zone; stored as UTC")
+            yield Select([(label.capitalize(), key)
+                          for key, label in eng.DATE_ORDER_LABELS.items()],
+                         value=eng.DATE_ORDER["connectwise"], allow_blank=False,
+                         id="date-order",
+                         tooltip="How 04/05/2026 reads: day first (4 May), month first "
+                                 "(April 5) or only ISO dates (2026-05-04); the preset "
+                                 "proposes its product's order")
             yield Button("Preview F2", id="do-preview")
             yield Button("Import F5", id="do-import", variant="primary")
         yield Label("Choose what to import, the exporting product and the file, then "
@@ -174,12 +185,16 @@ class ImportScreen(Screen[None]):
 
     def _request(self) -> svc.ImportRequest:
         entity = self.query_one("#entity", Select).value
-        preset = self.query_one("#preset", Select).value
+        preset = str(self.query_one("#preset", Select).value)
+        order = str(self.query_one("#date-order", Select).value)
         return svc.ImportRequest(
-            entity=str(entity), preset=str(preset),
+            entity=str(entity), preset=preset,
             path=self.query_one("#path", Input).value.strip(),
             zone=self.query_one("#zone", Input).value.strip() or "UTC",
             mapping=self.mapping,
+            # The preset's own order is sent as "not chosen": a file that contradicts it
+            # is then told which order it uses rather than that the admin chose wrong.
+            date_order=None if order == eng.DATE_ORDER.get(preset) else order,
         )
 
     @on(Select.Changed, "#entity, #preset")
@@ -187,6 +202,19 @@ class ImportScreen(Screen[None]):
     def _form_changed(self) -> None:
         """A new file or kind of data: the preset proposes the mapping afresh."""
         self.mapping = None
+
+    @on(Select.Changed, "#preset")
+    def _preset_changed(self, event: Select.Changed) -> None:
+        """Each product writes dates its own way: propose that order (still changeable)."""
+        order = eng.DATE_ORDER.get(str(event.value))
+        if order is not None:
+            self.query_one("#date-order", Select).value = order
+
+    @on(Select.Changed, "#date-order")
+    def _order_changed(self) -> None:
+        """A shown preview re-checks the dates in the new order."""
+        if self.shown is not None and not self.running:
+            self._preview(self._request())
 
     @on(Input.Submitted, "#path")
     def _path_submitted(self) -> None:
