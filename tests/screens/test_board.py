@@ -32,6 +32,7 @@ from msp_tui.store.queries import ClockRow, StatusView, TicketRow
 from msp_tui.widgets.ticket_card import TicketCard, card_lines
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 from tests.screens.test_resolve_dialog import resolve_in_dialog
 
 # ------------------------------------------------------------------ lane mapping (pure)
@@ -187,13 +188,6 @@ async def open_board(pilot: Pilot[None], **kwargs: object) -> BoardScreen:
     await pilot.app.push_screen(board)
     await settle(pilot)
     return board
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def status_key(desk: Desk, ticket_id: int) -> str | None:
@@ -421,8 +415,8 @@ async def test_click_selects_and_drag_moves(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
         target = board.lane_column(Lane.IN_PROGRESS).cards[1]
-        await pilot.click(target)
-        await pilot.pause()
+        await pilot.click(target)  # a mouse click on purpose: selecting by mouse
+        await settle(pilot)
         assert board.selected_row() == target.row and board.focused is target
         ticket_id = target.row.id  # card widgets are reused on reload: keep the id
         # drag it onto the Waiting lane

@@ -25,6 +25,7 @@ from msp_tui.store.models import (
     Ticket,
 )
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import until
 
 OPS = "riley.chen@demo-msp.example"  # the demo's operations manager
 
@@ -40,12 +41,11 @@ def toasts(app: MspApp) -> list[tuple[str, str]]:
 
 
 async def wait_for_toast(pilot, app: MspApp, words: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    for _ in range(50):
-        await pilot.pause(0.1)
-        found = [t for t in toasts(app) if words in t[0]]
-        if found:
-            return found[-1]
-    raise AssertionError(f"no toast with {words!r}; toasts: {toasts(app)}")
+    try:
+        await until(pilot, lambda: any(words in t[0] for t in toasts(app)))
+    except AssertionError:
+        raise AssertionError(f"no toast with {words!r}; toasts: {toasts(app)}") from None
+    return [t for t in toasts(app) if words in t[0]][-1]
 
 
 def ticket_state(desk: Desk, ticket_id: int) -> tuple[str, str | None, str | None, bool]:

@@ -18,7 +18,7 @@ from msp_tui.store.db import Database
 from msp_tui.store.models import Notification, Technician, Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,8 @@ async def test_a_second_process_notification_reaches_the_console(demo_desk: Desk
             seeded = seed(demo_desk, other)
         finally:
             other.dispose()
-        for _ in range(40):  # a couple of poll intervals, with room for a slow machine
-            await pilot.pause(0.1)
-            if len(toasts(app)) >= 3 and len(screen.rows) == 3:
-                break
+        # a couple of poll intervals, with room for a slow machine
+        await until(pilot, lambda: len(toasts(app)) >= 3 and len(screen.rows) == 3)
         first, second, third = seeded.tickets
         assert sorted(toasts(app)) == sorted([
             (f"#{first.number} 75 % of the response time used", "warning"),

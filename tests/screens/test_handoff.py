@@ -15,7 +15,8 @@ from msp_tui.screens.ticket_dialogs import HandoffDialog
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import Client, Notification, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.screens.test_ticket_screen import flat, open_ticket, settle, shown, type_text
+from tests.pilot_wait import settle
+from tests.screens.test_ticket_screen import flat, open_ticket, shown, type_text
 
 
 def new_ticket(desk: Desk, priority: PriorityCode, client: str = "Alpine Bakery") -> int:

@@ -23,13 +23,13 @@ from msp_tui.services.ticket_view import ticket_detail
 from msp_tui.services.tickets import Closure
 from msp_tui.store.models import Message, OutboxMail, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 from tests.screens.test_new_ticket import choose, ids, open_form
 from tests.screens.test_resolve_dialog import resolve_in_dialog
 from tests.screens.test_ticket_screen import (
     OUTBOUND,
     fresh_ticket,
     open_ticket,
-    settle,
     shown,
     type_text,
 )

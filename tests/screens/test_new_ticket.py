@@ -20,6 +20,7 @@ from msp_tui.store.db import Database
 from msp_tui.store.models import Category, Client, Contact, SlaClock, Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle, until
 
 # ---------------------------------------------------------------- services
 
@@ -164,7 +165,10 @@ async def test_create_a_p1_for_contoso_by_hand(demo_desk: Desk) -> None:
         await choose(pilot, "impact", Level.HIGH)
         await choose(pilot, "urgency", Level.HIGH)
         assert text_of(screen, "#priority-line").startswith("Priority: P1 Critical")
-        await pilot.click("#subject")
+        await settle(pilot)  # a click on a form still being laid out can miss
+        await pilot.click("#subject")  # a user clicks into the field
+        subject = screen.query_one("#subject", Input)
+        await until(pilot, lambda: screen.focused is subject)
         await pilot.press(*"File server down")
         screen.query_one("#description", TextArea).text = "Nobody can open the case files."
         await pilot.press("ctrl+s")
@@ -285,8 +289,9 @@ async def test_terminated_contact_warns_and_explicit_priority_wins(demo_desk: De
         assert line.startswith("Priority: P4 Low") and "matrix: P1 Critical" in line
         screen.query_one("#subject", Input).value = "Needs the admin password"
         screen.query_one("#description", TextArea).text = "Called from a mobile."
-        await pilot.click("#submit")
-        await pilot.pause()
+        # not a click: on a loaded machine a click may land on a widget still being laid out
+        screen.query_one("#submit", Button).press()
+        await until(pilot, lambda: bool(results))
     with demo_desk.db.session() as s:
         ticket = s.get(Ticket, results[0])
         assert ticket is not None

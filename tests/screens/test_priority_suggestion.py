@@ -12,7 +12,8 @@ from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import create_ticket
 from msp_tui.store.models import AuditEvent, Client, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.screens.test_ticket_screen import open_ticket, settle, shown
+from tests.pilot_wait import settle
+from tests.screens.test_ticket_screen import open_ticket, shown
 
 
 def suggested_ticket(desk: Desk, subject: str = "Email outage at HQ") -> int:

@@ -25,7 +25,8 @@ from msp_tui.store.models import (
     TimeEntry,
 )
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.screens.test_ticket_screen import SMALL, fresh_ticket, open_ticket, settle, shown
+from tests.pilot_wait import settle, until
+from tests.screens.test_ticket_screen import SMALL, fresh_ticket, open_ticket, shown
 
 ME = "Alex Morgan"
 
@@ -149,7 +150,9 @@ async def test_resolve_with_code_and_time_check(demo_desk: Desk) -> None:
         )
         assert stored(demo_desk, ticket_id)[0] == before.status_key
 
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#time-ok")
+        await settle(pilot)
         assert dialog.query_one("#time-ok", Checkbox).value
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -232,7 +235,9 @@ async def test_a_move_within_the_resolved_family_starts_from_the_resolution(
         dialog = await open_dialog(pilot, "NOC Completed")
         assert dialog.query_one("#code", Select).value == "software_update"
         assert dialog.query_one("#summary", Input).value == "Patched the BIOS"
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#time-ok")
+        await until(pilot, lambda: dialog.query_one("#time-ok", Checkbox).value)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -256,8 +261,11 @@ async def test_close_signs_off_with_notes_and_follow_on(demo_desk: Desk) -> None
         assert f"Resolution: {before.resolution_label} — {before.resolution_summary}" in text
         assert f"Signed off by {ME}" in text
         await pilot.press(*"Ordered a spare PSU")  # the notes have the focus
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#follow-replacement_ordered")
         await pilot.click("#follow-change_request")
+        await until(pilot, lambda: dialog.query_one("#follow-replacement_ordered", Checkbox).value
+                    and dialog.query_one("#follow-change_request", Checkbox).value)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -285,7 +293,9 @@ async def test_closing_an_unresolved_ticket_asks_for_the_resolution(demo_desk: D
         await pick_code(pilot, dialog, "Dup")
         dialog.query_one("#summary").focus()
         await pilot.press(*"Same as the outage ticket")
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#time-ok")
+        await until(pilot, lambda: dialog.query_one("#time-ok", Checkbox).value)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen
@@ -299,7 +309,9 @@ async def test_a_refused_close_keeps_what_was_typed(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await open_ticket(app, pilot, ticket_id)
         dialog = await open_dialog(pilot, "Closed")
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#follow-other")  # "other" needs notes saying what
+        await until(pilot, lambda: dialog.query_one("#follow-other", Checkbox).value)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is dialog

@@ -15,7 +15,7 @@ from msp_tui.screens.settings.clients import (
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, Client, Contact, SlaProfile, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 
 ADMIN = "jamie.fox@demo-msp.example"
 
@@ -59,17 +59,20 @@ async def test_bulk_sla_update_marks_previews_and_applies(demo_desk: Desk) -> No
         with demo_desk.db.session() as s:
             standard = s.exec(select(SlaProfile.id).where(SlaProfile.name == "Standard")).one()
         dialog.query_one("#bulk_profile", Select).value = str(standard)
-        await pilot.click("#bulk_reapply")
-        await pilot.pause()
+        await settle(pilot)  # a click on a dialog still being laid out can miss
+        await pilot.click("#bulk_reapply")  # a user ticks it with the mouse
+        await settle(pilot)
         assert dialog.query_one("#bulk_reapply", Checkbox).value
         assert dialog.query_one("#apply", Button).disabled
-        await pilot.click("#preview")
-        await settle(pilot)
+        # not clicks: on a loaded machine a click may land on a widget still being laid out
+        dialog.query_one("#preview", Button).press()
+        await until(pilot, lambda: dialog.previewed is not None)
         preview = str(dialog.query_one("#bulk_preview", Static).render())
         assert preview.startswith("3 clients to Standard: 2 change profile, 1 already on it")
         assert "re-applied to Standard" in preview and "due instant" in preview
         assert not dialog.query_one("#apply", Button).disabled
-        await pilot.click("#apply")
+        dialog.query_one("#apply", Button).press()
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
         assert app.screen is screen
         assert _column(table, 0)[:4] == ["", "", "", ""]  # marks cleared after applying
@@ -219,8 +222,12 @@ def test_bulk_dialog_with_preview_snapshot(demo_desk: Desk, snap_compare) -> Non
         with demo_desk.db.session() as s:
             gold = s.exec(select(SlaProfile.id).where(SlaProfile.name == "Gold")).one()
         dialog.query_one("#bulk_profile", Select).value = str(gold)
+        await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#bulk_reapply")
+        await settle(pilot)
+        # a click (not press()): the picture shows the button as the mouse left it
         await pilot.click("#preview")
+        await until(pilot, lambda: dialog.previewed is not None)  # type: ignore[attr-defined]
         await settle(pilot)
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)

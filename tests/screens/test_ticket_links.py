@@ -16,11 +16,11 @@ from msp_tui.services.tickets import ServiceError
 from msp_tui.store.models import AuditEvent, Status, Technician, Ticket
 from msp_tui.store.ticket_queries import LinkedTicketView
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 from tests.screens.test_ticket_screen import (
     SMALL,
     fresh_ticket,
     open_ticket,
-    settle,
     shown,
     type_text,
 )

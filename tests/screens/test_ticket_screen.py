@@ -42,6 +42,7 @@ from msp_tui.store.models import (
 from msp_tui.store.ticket_queries import ClockEventView, PausedSpan, TicketDetail, paused_spans
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle
 
 SMALL = (80, 24)
 OUTBOUND = OutboundSettings(from_address="Demo MSP <help@demo-msp.example>", ticket_prefix="MSP")
@@ -151,11 +152,6 @@ def emailed_replies(desk: Desk) -> int:
     tick(minutes=1)
     send(desk, **down)
     return ticket_id
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_ticket(app: MspApp, pilot: Pilot[None], ticket_id: int) -> TicketScreen:
