@@ -30,8 +30,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from msp_tui.engine.vocabulary import Role, StatusCategory, Tier
+from msp_tui.engine.vocabulary import Role, Tier
 from msp_tui.services.admin_access import require_admin
+from msp_tui.services.assignment import open_loads
 from msp_tui.services.desk import Desk
 from msp_tui.services.handoff import TIER2_GROUP
 from msp_tui.services.reference_admin import audit_changes, clean_text, fail_if, plural
@@ -41,14 +42,11 @@ from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     AssignmentRule,
     GroupMember,
-    Status,
     TechGroup,
     Technician,
-    Ticket,
 )
 
 EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-OPEN_CATEGORIES: Final = (StatusCategory.OPEN.value, StatusCategory.PAUSED.value)
 
 
 # ---------------------------------------------------------------- reads
@@ -83,21 +81,10 @@ class GroupRow:
     members: tuple[MemberView, ...]  # by name
 
 
-def _open_counts(s: Session) -> dict[int, int]:
-    rows = s.execute(
-        sa.select(Ticket.assignee_id, sa.func.count())
-        .join(Status, Status.id == Ticket.status_id)  # type: ignore[arg-type]
-        .where(Ticket.assignee_id.is_not(None),  # type: ignore[union-attr]
-               Status.category.in_(OPEN_CATEGORIES))  # type: ignore[attr-defined]
-        .group_by(Ticket.assignee_id)
-    ).all()
-    return {int(k): int(n) for k, n in rows}
-
-
 def technicians(desk: Desk) -> list[TechnicianRow]:
     """Everyone, active first, by name."""
     with desk.db.session() as s:
-        counts = _open_counts(s)
+        counts = open_loads(s, list(s.exec(select(Technician.id)).all()))  # type: ignore[arg-type]
         rows = sorted(s.exec(select(Technician)), key=lambda t: (not t.active, t.name.lower()))
         return [
             TechnicianRow(t.id, t.name, t.email, t.role, t.tier, t.on_call, t.active,  # type: ignore[arg-type]
@@ -304,7 +291,7 @@ def set_technician_active(desk: Desk, technician_id: int, active: bool) -> Activ
     with desk.db.session() as s:
         serialize_writes(s)
         row = _technician(s, technician_id)
-        held = _open_counts(s).get(technician_id, 0)
+        held = open_loads(s, [technician_id]).get(technician_id, 0)
         if row.active == active:
             return ActiveChange(row.name, active, held)
         problems: list[str] = []
