@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from msp_tui.store.models import Client, Contact, CsatSurvey, Ticket
+from msp_tui.store.models import Client, CsatSurvey, Ticket
 
 
 class SurveyState(StrEnum):
@@ -41,17 +41,6 @@ def suspended(s: Session) -> Iterator[None]:
         s.info.pop(_SUSPENDED, None)
 
 
-def survey_recipient(s: Session, ticket: Ticket) -> str | None:
-    """The ticket's contact (never a terminated one), else whoever wrote in."""
-    if ticket.contact_id is not None:
-        contact = s.get(Contact, ticket.contact_id)
-        if contact is not None and contact.email and not contact.terminated:
-            return contact.email
-        if contact is not None and contact.terminated:
-            return None
-    return ticket.requester_email
-
-
 def queue_survey(s: Session, ticket: Ticket, *, at: datetime) -> CsatSurvey | None:
     """Record the survey for a ticket that just closed; None when there is nobody to ask,
     the client opted out, the work was resolved over a week ago, or the ticket already
@@ -63,7 +52,9 @@ def queue_survey(s: Session, ticket: Ticket, *, at: datetime) -> CsatSurvey | No
     client = s.get(Client, ticket.client_id)
     if client is None or not client.csat_enabled:
         return None
-    recipient = survey_recipient(s, ticket)
+    from msp_tui.services.outbox import reply_address  # outbox imports tickets imports us
+
+    recipient = reply_address(s, ticket)
     if not recipient:
         return None
     existing = s.exec(select(CsatSurvey).where(CsatSurvey.ticket_id == ticket.id)).first()

@@ -48,7 +48,6 @@ from msp_tui.services.tick import acquire_lease
 from msp_tui.store.db import Database, bump_change_seq
 from msp_tui.store.models import (
     BusinessCalendarRow,
-    Contact,
     EscalationContact,
     EscalationEvent,
     EscalationRule,
@@ -263,11 +262,11 @@ def _apply(
 def _mail_client(a: _Acting, ticket: Ticket, headline: str) -> str:
     if a.outbound is None:
         return "client not mailed (outbound mail is off)"
-    to: list[str] = []
-    contact = a.s.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
-    if contact is not None and contact.email:
-        to = [contact.email]
-    elif ticket.client_id is not None:
+    # The ticket's own address (never a terminated contact), else the client's first
+    # escalation contact with an email.
+    address = outbox.reply_address(a.s, ticket)
+    to: list[str] = [address] if address else []
+    if not to and ticket.client_id is not None:
         for ec in a.s.exec(
             select(EscalationContact)
             .where(EscalationContact.client_id == ticket.client_id)

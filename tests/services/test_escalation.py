@@ -153,6 +153,18 @@ def test_breach_without_outbound_mail_is_noted_not_mailed(desk: Desk, st: Staff)
         assert s.exec(select(OutboxMail)).all() == []
 
 
+def test_the_breach_mail_never_goes_to_a_contact_who_left(desk: Desk, st: Staff) -> None:
+    """A terminated contact gets no mail about the client's tickets (as with replies)."""
+    _rules(desk, *THRESHOLD_RULES)
+    tid = _ticket(desk, st, at=MON, priority=PriorityCode.P1, contact=True)
+    with desk.db.session() as s:
+        contact = s.get(Contact, s.get(Ticket, tid).contact_id)
+        contact.terminated = True
+    _step(desk, FixedClock(MON + timedelta(minutes=31)), outbound=OUT)
+    with desk.db.session() as s:
+        assert all("pat@acme.example" not in m.to_addrs for m in s.exec(select(OutboxMail)))
+
+
 def test_after_hours_crossing_fires_at_the_next_opening_and_not_before(
     desk: Desk, st: Staff
 ) -> None:
