@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from msp_tui.engine import contact_rules as rules
 from msp_tui.engine.vocabulary import BillingType, PriorityCode, WellKnownStatus
 
 ENTITIES: tuple[str, ...] = ("clients", "contacts", "assets", "tickets")
@@ -446,16 +447,15 @@ def missing_columns(entity: str, preset: str, mapping: Mapping[str, str | None])
 
 # ---------------------------------------------------------------- value mapping
 
-_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
-
-
 def is_email(text: str) -> bool:
-    return bool(_EMAIL.match(text))
+    """The client settings form's rule (engine.contact_rules), so what is imported can be
+    saved again from that form."""
+    return rules.is_email(text)
 
 
 def domain_of(text: str) -> str | None:
-    """ "https://www.acme.com/about" or "it@acme.com" -> "acme.com"; None if none."""
+    """ "https://www.acme.com/about" or "it@acme.com" -> "acme.com"; None if none (a
+    domain the client settings form would refuse counts as none)."""
     value = text.strip().lower()
     if not value:
         return None
@@ -464,7 +464,8 @@ def domain_of(text: str) -> str | None:
     value = re.sub(r"^[a-z]+://", "", value).split("/")[0].split(":")[0]
     if value.startswith("www."):
         value = value[4:]
-    return value if _DOMAIN.match(value) else None
+    domain, problem = rules.clean_domain(value)
+    return None if problem else domain
 
 
 _BILLING: tuple[tuple[tuple[str, ...], BillingType], ...] = (
@@ -846,7 +847,7 @@ def _contact(row: _Row, options: ParseOptions) -> ContactRecord | None:
     if not name:
         row.error("name" if row.mapping.get("name") else "first_name", "the name is empty")
     email = row.get("email").lower() or None
-    if email is not None and not is_email(email):
+    if email is not None and len(email) <= MAX_EMAIL and not is_email(email):
         row.error("email", f"'{row.get('email')}' is not an email address")
     authorized_text = row.get("authorized")
     authorized = True if not authorized_text else map_bool(authorized_text)
@@ -854,6 +855,8 @@ def _contact(row: _Row, options: ParseOptions) -> ContactRecord | None:
         row.error("authorized", f"'{authorized_text}' is not yes or no")
     phone = row.get("phone")
     row.at_most("phone", phone, MAX_PHONE, "the phone number")
+    if phone and len(phone) <= MAX_PHONE and (problem := rules.phone_problem(phone)):
+        row.error("phone", problem)
     row.at_most("name" if row.mapping.get("name") else "first_name", name, MAX_NAME,
                 "the name")
     if email is not None:
@@ -865,9 +868,11 @@ def _asset(row: _Row, options: ParseOptions) -> AssetRecord | None:
     client = row.required("client", "the client")
     hostname = row.required("hostname", "the hostname")
     row.at_most("hostname", hostname, MAX_HOST, "the hostname")
+    if hostname and len(hostname) <= MAX_HOST and (problem := rules.hostname_problem(hostname)):
+        row.error("hostname", problem)
     user = row.get("user")
     row.at_most("user", user, MAX_EMAIL if "@" in user else MAX_NAME, "the user")
-    if "@" in user and not is_email(user):
+    if "@" in user and len(user) <= MAX_EMAIL and not is_email(user):
         row.error("user", f"'{user}' is not an email address")
     return AssetRecord(row.number, client, hostname, map_kind(row.get("kind")), user)
 

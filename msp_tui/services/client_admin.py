@@ -22,6 +22,12 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from msp_tui.engine.contact_rules import (
+    clean_domain,
+    email_problem,
+    hostname_problem,
+    phone_problem,
+)
 from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BillingType
 from msp_tui.services import sla, sla_admin
@@ -54,11 +60,6 @@ BILLING_LABELS: Final = {
     BillingType.TIME_AND_MATERIALS.value: "Time & materials",
     BillingType.HYBRID.value: "Hybrid",
 }
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
-_EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
-_PHONE = re.compile(r"^\+?[0-9 ()./-]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?$", re.IGNORECASE)
 _HHMM = re.compile(r"^\d{1,2}:\d{2}$")
 
 
@@ -226,20 +227,6 @@ def update_client(desk: Desk, client_id: int, data: ClientInput, *,
 # ---------------------------------------------------------------- domains and portal
 
 
-def clean_domain(text: str) -> tuple[str, str | None]:
-    """("example.com", None), or the text and why it is not a domain."""
-    domain = text.strip().lower().lstrip("@").rstrip(".")
-    labels = domain.split(".")
-    if (
-        len(domain) > 253
-        or len(labels) < 2
-        or not all(_LABEL.match(label) for label in labels)
-        or not _TLD.match(labels[-1])
-    ):
-        return domain, f"{text.strip()!r} is not a domain like example.com"
-    return domain, None
-
-
 def add_domain(desk: Desk, client_id: int, text: str) -> int:
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
@@ -278,22 +265,12 @@ def remove_domain(desk: Desk, domain_id: int) -> None:
         bump_change_seq(s)
 
 
-def _email_problem(text: str, what: str) -> tuple[str, str | None]:
-    email = text.strip().lower()
-    match = _EMAIL.match(email)
-    if not email:
-        return email, f"{what} needs an email address"
-    if len(email) > 254 or match is None or clean_domain(match.group(1))[1] is not None:
-        return email, f"{text.strip()!r} is not an email address like name@example.com"
-    return email, None
-
-
 def add_portal_login(desk: Desk, client_id: int, text: str) -> int:
     require_admin(desk)
     at, actor = desk.clock.now(), desk.actor()
     with desk.db.session() as s:
         _client(s, client_id)
-        email, problem = _email_problem(text, "a portal login")
+        email, problem = email_problem(text, "a portal login")
         _refuse([problem] if problem else [])
         owner = s.exec(
             select(Client.name, Client.id)
@@ -346,7 +323,7 @@ def _check_contact(s: Session, data: ContactInput, contact_id: int | None
         problems.append("contact names are at most 200 characters")
     email: str | None = None
     if data.email.strip():
-        email, problem = _email_problem(data.email, "a contact")
+        email, problem = email_problem(data.email, "a contact")
         if problem:
             problems.append(problem)
         else:
@@ -358,19 +335,11 @@ def _check_contact(s: Session, data: ContactInput, contact_id: int | None
             if other is not None:
                 problems.append(f"{email} is already the email of {other[0]} ({other[1]})")
     phone = data.phone.strip()
-    problem = _phone_problem(phone)
+    problem = phone_problem(phone)
     if phone and problem:
         problems.append(problem)
     _refuse(problems)
     return name, email, phone
-
-
-def _phone_problem(phone: str) -> str | None:
-    if len(phone) > 40:
-        return f"phone {phone!r} is longer than 40 characters"
-    if not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 3:
-        return f"phone {phone!r} is not a number like +1 212 555 0100"
-    return None
 
 
 def add_contact(desk: Desk, client_id: int, data: ContactInput) -> int:
@@ -428,8 +397,8 @@ def _check_asset(s: Session, client_id: int, data: AssetInput, asset_id: int | N
     host = data.hostname.strip()
     if not host:
         problems.append("an asset needs a hostname")
-    elif len(host) > 253 or not _HOST.match(host):
-        problems.append(f"hostname {host!r} may hold only letters, digits, '-' and '.'")
+    elif (problem := hostname_problem(host)) is not None:
+        problems.append(problem)
     else:
         clash = s.exec(
             select(Asset.hostname).where(
@@ -447,7 +416,7 @@ def _check_asset(s: Session, client_id: int, data: AssetInput, asset_id: int | N
         problems.append("asset kinds are at most 40 characters")
     upn = data.user_upn.strip().lower()
     if upn:
-        upn, problem = _email_problem(upn, "a user")
+        upn, problem = email_problem(upn, "a user")
         if problem:
             problems.append(f"user: {problem}")
     _refuse(problems)
@@ -622,14 +591,14 @@ def _check_escalation(data: EscalationInput) -> tuple[str, list[str], list[str],
         problems.append("names are at most 200 characters")
     phones = [p.strip() for p in data.phones if p.strip()]
     for phone in phones:
-        problem = _phone_problem(phone)
+        problem = phone_problem(phone)
         if problem:
             problems.append(problem)
     emails: list[str] = []
     for text in data.emails:
         if not text.strip():
             continue
-        email, problem = _email_problem(text, "an escalation contact")
+        email, problem = email_problem(text, "an escalation contact")
         if problem:
             problems.append(problem)
         emails.append(email)

@@ -41,6 +41,7 @@ from msp_tui.engine.vocabulary import Channel, Direction, StatusCategory, Ticket
 from msp_tui.services import sla
 from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
+from msp_tui.services.sla_admin import name_key
 from msp_tui.services.tickets import Actor, ServiceError, audit, refresh_idle_check
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq
 from msp_tui.store.models import (
@@ -199,11 +200,11 @@ class _Known:
     """Names already in the database plus those the earlier files of this import add;
     ids are filled in while writing (None until then)."""
 
-    clients: dict[str, int | None] = field(default_factory=dict)  # lower name -> id
-    client_names: dict[str, str] = field(default_factory=dict)  # lower -> as stored
+    clients: dict[str, int | None] = field(default_factory=dict)  # name_key -> id
+    client_names: dict[str, str] = field(default_factory=dict)  # name_key -> as stored
     domains: set[str] = field(default_factory=set)
     profiles: dict[str, int] = field(default_factory=dict)
-    contacts: dict[str, str] = field(default_factory=dict)  # email -> lower client name
+    contacts: dict[str, str] = field(default_factory=dict)  # email -> client name_key
     contact_names: dict[tuple[str, str], str | None] = field(default_factory=dict)
     assets: set[tuple[str, str]] = field(default_factory=set)
     statuses: dict[str, tuple[int, str]] = field(default_factory=dict)  # lower name -> id, cat
@@ -219,9 +220,9 @@ class _Known:
 def _load_known(s: Any) -> _Known:
     k = _Known()
     for cid, name in s.execute(sa.select(Client.id, Client.name)):
-        k.clients[name.lower()] = cid
-        k.client_names[name.lower()] = name
-    cname = {cid: name.lower() for cid, name in s.execute(sa.select(Client.id, Client.name))}
+        k.clients[name_key(name)] = cid
+        k.client_names[name_key(name)] = name
+    cname = {cid: name_key(name) for cid, name in s.execute(sa.select(Client.id, Client.name))}
     k.domains = {d.lower() for d in s.execute(sa.select(ClientDomain.domain)).scalars()}
     k.profiles = {n.lower(): pid for pid, n in s.execute(sa.select(SlaProfile.id, SlaProfile.name))}
     for client_id, name, email in s.execute(
@@ -282,7 +283,7 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
         errors.append(eng.RowError(row, _col(m, key), message))
 
     def client_of(row: int, name: str) -> str | None:
-        low = name.lower()
+        low = name_key(name)
         if low not in k.clients:
             err(row, "client", f"there is no client '{name}' (import clients first)")
             return None
@@ -295,7 +296,7 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
             # Seen only after this file: later files of the import then find it.
             pending.setdefault(rec.external_id.lower(), f"row {r} of {name}")
         if entity == "clients":
-            low = rec.name.lower()
+            low = name_key(rec.name)
             if low in first_row:
                 err(r, "name", f"'{rec.name}' is already on row {first_row[low]}")
             elif low in k.clients:
@@ -356,7 +357,7 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
 def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str, Any],
                     err: Callable[[int, str, str], None], first_row: dict[Any, int]) -> None:
     r = rec.row
-    low = rec.client.lower()
+    low = name_key(rec.client)
     client = low if low in k.clients else None
     if client is None:
         err(r, "client", f"there is no client '{rec.client}' (import clients first)")
@@ -558,7 +559,7 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Any:
 
 def _client_ids(s: Any, k: _Known) -> None:
     for cid, name in s.execute(sa.select(Client.id, Client.name)):
-        k.clients[name.lower()] = cid
+        k.clients[name_key(name)] = cid
 
 
 def _write_clients(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, batch_id: int,
@@ -571,7 +572,7 @@ def _write_clients(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
         s.execute(sa.insert(Client), rows)
         step(len(chunk))
     _client_ids(s, k)
-    domains = [{"client_id": k.clients[rec.name.lower()], "domain": d}
+    domains = [{"client_id": k.clients[name_key(rec.name)], "domain": d}
                for rec in plan.records for d in rec.domains]
     if domains:
         s.execute(sa.insert(ClientDomain), domains)

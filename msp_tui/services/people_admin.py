@@ -21,15 +21,15 @@ Guards that keep the desk usable:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from msp_tui.engine.contact_rules import is_email
 from msp_tui.engine.vocabulary import Role, Tier
 from msp_tui.services.admin_access import require_admin
 from msp_tui.services.assignment import open_loads
@@ -45,9 +45,6 @@ from msp_tui.store.models import (
     TechGroup,
     Technician,
 )
-
-EMAIL_PATTERN: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
 
 # ---------------------------------------------------------------- reads
 
@@ -123,7 +120,7 @@ def _email(s: Session, value: str, technician_id: int | None, problems: list[str
     clean = (value or "").strip().lower()
     if not clean:
         problems.append("an email address is required")
-    elif len(clean) > 254 or not EMAIL_PATTERN.fullmatch(clean):
+    elif not is_email(clean):  # the rule of the client form and the CSV import
         problems.append(f"{clean!r} is not an email address")
     else:
         other = s.exec(select(Technician).where(sa.func.lower(Technician.email) == clean)).first()

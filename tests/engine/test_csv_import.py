@@ -154,9 +154,9 @@ def test_dates_are_read_in_the_zone_and_order_given() -> None:
 
 def test_rows_validate_into_records_and_errors_name_row_and_column() -> None:
     t = table("First Name,Last Name,Company,Email,Phone\n"
-              "Amy,Adams,Acme,AMY@Acme.example,1\n"
-              ",,Acme,x@acme.example,2\n"
-              "Bob,Brown,,bob@,3\n")
+              "Amy,Adams,Acme,AMY@Acme.example,555 0101\n"
+              ",,Acme,x@acme.example,555 0102\n"
+              "Bob,Brown,,bob@,555 0103\n")
     mapping = eng.auto_mapping("contacts", "connectwise", t.headers)
     result = eng.parse_rows("contacts", t, mapping)
     first = result.records[0]

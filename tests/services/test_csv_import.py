@@ -242,9 +242,9 @@ def test_every_error_is_reported_not_just_the_first(admin: Desk, tmp_path: Path)
 def test_duplicate_emails_in_the_file_and_in_the_desk(admin: Desk, tmp_path: Path) -> None:
     path = write(tmp_path, "contacts.csv",
                  "First Name,Last Name,Company,Email,Phone\n"
-                 "Ann,One,Contoso Legal,ann@contoso-legal.example,1\n"
-                 "Ann,Two,Contoso Legal,ANN@contoso-legal.example,2\n"
-                 "Hannah,Cole,Contoso Legal,hannah.cole@contoso-legal.example,3\n")
+                 "Ann,One,Contoso Legal,ann@contoso-legal.example,555 0101\n"
+                 "Ann,Two,Contoso Legal,ANN@contoso-legal.example,555 0102\n"
+                 "Hannah,Cole,Contoso Legal,hannah.cole@contoso-legal.example,555 0103\n")
     before = counts(admin)
     with pytest.raises(ImportFailed) as caught:
         svc.run_import(admin, req("contacts", path, "connectwise"))
