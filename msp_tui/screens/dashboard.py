@@ -242,7 +242,11 @@ class DashboardScreen(Screen[None]):
             )
 
     def poll_changes(self) -> None:
-        self.load(force=False)
+        """Reload when something was written — only while shown: a ticket opened on top
+        must not pay for a hidden dashboard's aggregates at every write. Back on top, the
+        next poll still sees the sequence moved and reloads."""
+        if self.is_current:
+            self.load(force=False)
 
     def tick(self) -> None:
         """Repaint the countdowns from the stored due instants; no query."""

@@ -160,8 +160,10 @@ class EscalationLogScreen(Screen[None]):
                                       self.signature or (0, 0), None, generation))
 
     def poll_changes(self) -> None:
-        """Another process wrote a notification or someone marked one read: show it."""
-        self.reload(force=False)
+        """Another process wrote a notification or someone marked one read: show it
+        (only while shown; back on top, the next poll sees the sequence moved)."""
+        if self.is_current:
+            self.reload(force=False)
 
     def on_escalation_log_screen_loaded(self, message: Loaded) -> None:
         table = self.table

@@ -23,7 +23,7 @@ from msp_tui.store.csat_queries import CsatCount, CsatResults, csat_results
 from msp_tui.store.db import read_change_seq
 from msp_tui.store.kpi_queries import EscalationRow
 from msp_tui.store.models import BusinessCalendarRow
-from msp_tui.store.queries import TechnicianView, TicketRow, technician_by_email
+from msp_tui.store.queries import TechnicianView, TicketRow
 
 WINDOWS = ("Today", "7 days", "30 days")
 WINDOW_DAYS = (1, 7, 30)
@@ -187,7 +187,7 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
     now = desk.clock.now()
     with desk.db.session() as s:
         seq = read_change_seq(s)  # first: a write racing these reads reloads again
-        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        me = desk.me()  # looked up once per console
         zone = viewer_zone(s, me)
     days = day_starts(now, zone)
 
@@ -244,7 +244,7 @@ def my_dashboard(desk: Desk) -> MyDashboard:
     now = desk.clock.now()
     with desk.db.session() as s:
         seq = read_change_seq(s)
-        me = technician_by_email(s, desk.me_email) if desk.me_email else None
+        me = desk.me()  # looked up once per console
         if me is None:
             raise ServiceError("no technician to show: set who you are (me_email) in config")
         zone = viewer_zone(s, me)

@@ -18,6 +18,7 @@ from msp_tui.services.desk import Desk
 from msp_tui.store.db import Database
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.pilot_wait import settle as _settle
+from tests.pilot_wait import until
 from tests.store.kpi_fixture import ANN, NOW, build
 
 
@@ -135,6 +136,7 @@ async def test_my_work_without_a_technician_says_so(kpi_desk: Desk) -> None:
 
 async def _push(key: str, pilot: Pilot[Any]) -> None:
     await pilot.press(key)
+    await until(pilot, lambda: getattr(pilot.app.screen, "view", None) is not None)
     await _settle(pilot)
     pilot.app.clear_notifications()  # toasts of unread notifications come and go
     await pilot.pause()
