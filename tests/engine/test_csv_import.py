@@ -129,6 +129,10 @@ def test_domains_and_kinds() -> None:
     assert eng.domain_of("https://www.Acme.example/about") == "acme.example"
     assert eng.domain_of("it@acme.example") == "acme.example"
     assert eng.domain_of("not a site") is None
+    # the client settings form's rules (engine.contact_rules), not looser copies
+    assert eng.domain_of("b.c") is None and eng.domain_of("-acme.example") is None
+    assert not eng.is_email("a@b.c") and not eng.is_email("a@-b.example")
+    assert eng.is_email("Amy.Adams@Acme.example")
     assert eng.map_kind("Managed Workstation") == "workstation"
     assert eng.map_kind("Managed Laptop") == "laptop"
     assert eng.map_kind("FortiGate Firewall") == "firewall"
@@ -166,6 +170,24 @@ def test_rows_validate_into_records_and_errors_name_row_and_column() -> None:
         "row 3, column 'First Name': the name is empty",
         "row 4, column 'Company': the client is empty",
         "row 4, column 'Email': 'bob@' is not an email address",
+    ]
+
+
+def test_phones_and_hostnames_follow_the_client_form_rules() -> None:
+    t = table("First Name,Company,Email,Phone\n"
+              "Amy,Acme,,+1 (212) 555-0100 x12\n"
+              "Bob,Acme,bob@b.c,12\n")
+    result = eng.parse_rows("contacts", t, eng.auto_mapping("contacts", "connectwise",
+                                                            t.headers))
+    assert [str(e) for e in result.errors] == [
+        "row 3, column 'Email': 'bob@b.c' is not an email address",
+        "row 3, column 'Phone': phone '12' is not a number like +1 212 555 0100",
+    ]
+    t = table("Configuration Name,Company\nPC-01.acme.local,Acme\npc_02,Acme\n")
+    result = eng.parse_rows("assets", t, eng.auto_mapping("assets", "connectwise", t.headers))
+    assert [str(e) for e in result.errors] == [
+        "row 3, column 'Configuration Name': hostname 'pc_02' may hold only letters, "
+        "digits, '-' and '.'",
     ]
 
 

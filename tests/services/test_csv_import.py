@@ -574,3 +574,77 @@ def test_an_unknown_date_order_is_refused(admin: Desk) -> None:
         svc.run_import(admin, req("tickets", DAY_FIRST, date_order="YMD"))
     assert str(caught.value.errors[0]) == (
         "unknown date order 'YMD' (one of DMY (day first), MDY (month first), ISO (ISO only))")
+
+
+# ---------------------------------------------------------------- one set of rules
+
+
+def test_the_import_refuses_what_the_client_form_refuses(admin: Desk, tmp_path: Path) -> None:
+    """`a@b.c` (one-letter top-level domain), a phone without digits and a hostname with a
+    space are refused by the import with row and column, as the client settings form
+    refuses them: nothing imported cannot be saved again from that form."""
+    from msp_tui.services import client_admin as ca
+
+    contacts = write(tmp_path, "contacts.csv",
+                     "First Name,Last Name,Company,Email,Phone\n"
+                     "Abe,Bee,Contoso Legal,a@b.c,555 0101\n"
+                     "Cy,Dee,Contoso Legal,cy.dee@contoso-legal.example,call me\n")
+    assets = write(tmp_path, "assets.csv",
+                   "Configuration Name,Company,Configuration Type\n"
+                   "front desk!,Contoso Legal,Workstation\n")
+    before = counts(admin)
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("contacts", contacts, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column 'Email': 'a@b.c' is not an email address",
+        "row 3, column 'Phone': phone 'call me' is not a number like +1 212 555 0100",
+    ]
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("assets", assets, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column 'Configuration Name': hostname 'front desk!' may hold only letters, "
+        "digits, '-' and '.'",
+    ]
+    assert counts(admin) == before
+    with admin.db.session() as s:
+        cid = s.exec(select(Client.id).where(Client.name == "Contoso Legal")).one()
+    for bad in (ca.ContactInput("Abe Bee", "a@b.c"), ca.ContactInput("Cy Dee", phone="call me")):
+        with pytest.raises(ServiceError):
+            ca.add_contact(admin, cid, bad)  # type: ignore[arg-type]
+    with pytest.raises(ServiceError, match="may hold only letters"):
+        ca.add_asset(admin, cid, ca.AssetInput("front desk!", "workstation"))  # type: ignore[arg-type]
+    # the client file: a website whose domain the form refuses has no domain in it
+    clients = write(tmp_path, "clients.csv", "Company Name,Web Site\nNew Co,b.c\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", clients, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column 'Web Site': 'b.c' has no domain name in it"]
+
+
+def test_client_names_match_as_the_settings_form_compares_them(admin: Desk,
+                                                               tmp_path: Path) -> None:
+    """"Acme  Corp" on the desk and "acme corp" in a file are one client (name_key: case
+    and runs of spaces do not count), for new clients, contacts, assets and tickets."""
+    with admin.db.session() as s:
+        acme = Client(name="Acme  Corp", billing_type="time_and_materials", created_at=FIXED_NOW)
+        s.add(acme)
+        s.flush()
+        acme_id = acme.id
+    dup = write(tmp_path, "clients.csv", "Company Name\nACME CORP\n")
+    with pytest.raises(ImportFailed) as caught:
+        svc.run_import(admin, req("clients", dup, "connectwise"))
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, column 'Company Name': a client named 'Acme  Corp' already exists"]
+    contacts = write(tmp_path, "contacts.csv",
+                     "First Name,Last Name,Company,Email,Phone\n"
+                     "Ann,Acme,acme corp,ann@acme-corp.example,555 0101\n")
+    assets = write(tmp_path, "assets.csv",
+                   "Configuration Name,Company,Configuration Type\n"
+                   "ACME-PC1, Acme Corp ,Workstation\n")
+    result = svc.run_import(admin, [req("contacts", contacts, "connectwise"),
+                                    req("assets", assets, "connectwise")])
+    assert result.counts == {"contacts": 1, "assets": 1}
+    with admin.db.session() as s:
+        ann = s.exec(select(Contact).where(Contact.email == "ann@acme-corp.example")).one()
+        pc = s.exec(select(Asset).where(Asset.hostname == "ACME-PC1")).one()
+        assert ann.client_id == pc.client_id == acme_id

@@ -128,6 +128,9 @@ def test_technician_validation_lists_every_problem(desk: Desk) -> None:
     _refused(desk, lambda: people.add_technician(desk, name="Priya Two",
                                                  email="PRIYA.SHAH@demo-msp.example"),
              "priya.shah@demo-msp.example is already the email of Priya Shah")
+    # the client form's and the CSV import's rule: a one-letter top-level domain is refused
+    _refused(desk, lambda: people.add_technician(desk, name="Abe Bee", email="a@b.c"),
+             "'a@b.c' is not an email address")
 
 
 def test_edit_technician_audits_changed_fields_only(desk: Desk) -> None:
