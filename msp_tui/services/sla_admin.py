@@ -583,9 +583,10 @@ class ProfileUsage:
         return bool(self.clients or self.open_tickets or self.rules)
 
 
-def profile_usage(s: Session, profile_id: int) -> ProfileUsage:
+def profile_usage(s: Session, profile_id: int, *, rules: bool = False) -> ProfileUsage:
     """Clients on the profile and tickets on it that are not closed (active clocks, or
-    resolved ones that may still reopen on these rules)."""
+    resolved ones that may still reopen on these rules); with `rules`, also the rules
+    naming it (read only where it matters — deleting — not for every row of a list)."""
     clients = s.exec(
         select(Client.name).where(Client.sla_profile_id == profile_id).order_by(Client.name)
     ).all()
@@ -602,7 +603,8 @@ def profile_usage(s: Session, profile_id: int) -> ProfileUsage:
             sa.or_(Status.category != StatusCategory.CLOSED.value, active),
         )
     ).one()
-    return ProfileUsage(tuple(clients), int(tickets), _rules_naming(s, profile_id))
+    named = _rules_naming(s, profile_id) if rules else ()
+    return ProfileUsage(tuple(clients), int(tickets), named)
 
 
 def _rules_naming(s: Session, profile_id: int) -> tuple[str, ...]:
@@ -628,7 +630,7 @@ def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -
     """Delete an unused profile; refused (saying why) while clients or unclosed tickets
     use it. Closed tickets that ran on it are detached (their clocks and events stay)."""
     profile = _profile(s, profile_id)
-    usage = profile_usage(s, profile_id)
+    usage = profile_usage(s, profile_id, rules=True)
     if usage.in_use:
         parts = []
         if usage.clients:
