@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from msp_tui.engine.clock import FixedClock
 from msp_tui.services.desk import Desk
 from msp_tui.store import migrate
 from msp_tui.store.db import Database, url_for
+from tests.pilot_wait import settle
 
 pytest_plugins = ["tests.smtp_sink", "tests.mailservers", "tests.memory_keyring"]
 
@@ -78,6 +81,33 @@ def admin(demo_desk: Desk) -> Desk:
     demo_desk.me_email = DEMO_ADMIN
     demo_desk._me = None
     return demo_desk
+
+
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """The plugin's snap_compare, but the screenshot waits for the screen to settle (workers
+    done, tables measured) after `run_before` and `press`: the plugin only pauses once, and
+    on a loaded CI machine that caught a table before it had measured its columns."""
+
+    def compare(app: Any, *, press: Iterable[str] = (),
+                run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = None,
+                **kwargs: Any) -> bool:
+        async def before(pilot: Pilot[Any]) -> None:
+            if run_before is not None:
+                result = run_before(pilot)
+                if result is not None:
+                    await result
+            await settle(pilot)
+            for key in press:
+                if key == "_":
+                    await pilot.pause(0.1)
+                else:
+                    await pilot.press(key)
+                    await settle(pilot)
+
+        return snap_compare(app, run_before=before, **kwargs)
+
+    return compare
 
 
 def integration_required() -> bool:

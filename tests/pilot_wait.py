@@ -8,16 +8,31 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from textual.worker import WorkerCancelled
 
 
+def _tables_pending(pilot: Pilot[Any]) -> bool:
+    """Whether a DataTable on screen still owes its column widths: it measures new rows on
+    its own idle, which can come after the app's, so a screenshot taken in between shows
+    every column squeezed to its header (a CI snapshot failed that way)."""
+    return any(
+        table._require_update_dimensions or table._updated_cells
+        for table in pilot.app.screen.query(DataTable)
+    )
+
+
 async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Let running workers finish and their messages land; an exclusive worker cancelled
-    by a newer one (a fast refresh) is not an error here."""
+    """Let running workers finish and their messages land, and tables finish measuring;
+    an exclusive worker cancelled by a newer one (a fast refresh) is not an error here."""
     for _ in range(rounds):
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    for _ in range(100):
+        if not _tables_pending(pilot):
+            return
+        await pilot.pause(0.02)
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 10.0) -> None:
