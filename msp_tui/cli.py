@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from msp_tui import __version__
@@ -251,33 +250,19 @@ def _report_daily(url: str, config: Config, *, send: bool) -> int:
     return 0
 
 
-def _parse_day(text: str, flag: str) -> date:
-    """Strictly YYYY-MM-DD: `fromisoformat` alone would also take "20261101"."""
-    try:
-        if len(text) == 10 and text[4] == text[7] == "-":
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise _UsageError(f"{flag} {text!r}: expected a date YYYY-MM-DD (e.g. 2026-11-01)")
-
-
-class _UsageError(Exception):
-    """A bad command-line value, reported with `_fail`."""
-
-
 def _report_csv(url: str, config: Config, args: argparse.Namespace) -> int:
     """One export, streamed to stdout or a UTF-8 file; the file is only created once the
     arguments are known to be good."""
+    from msp_tui.engine.billing import BillingError, parse_period
     from msp_tui.services import reports
     from msp_tui.services.desk import Desk
 
     try:
-        first = _parse_day(args.date_from, "--from")
-        last = _parse_day(args.date_to, "--to")
-    except _UsageError as exc:
+        period = parse_period(args.date_from, args.date_to, start_name="--from",
+                              end_name="--to")
+    except BillingError as exc:
         return _fail(str(exc))
-    if last < first:
-        return _fail(f"--to {last} is before --from {first}")
+    first, last = period.start, period.end
     desk, _report = Desk.open(url, seed_demo_if_empty=False)
     try:
         with desk.db.session() as s:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from msp_tui.engine.billing import BillingError, parse_period
 from msp_tui.engine.clock import FixedClock
 from msp_tui.engine.vocabulary import PriorityCode
 from msp_tui.services import tickets as svc
@@ -112,9 +113,12 @@ def test_csv_to_a_file_and_stdout(
 @pytest.mark.parametrize(
     ("dates", "message"),
     [
-        (("2026-11-31", "2026-12-01"), "--from '2026-11-31': expected a date YYYY-MM-DD"),
-        (("2026-11-01", "20261201"), "--to '20261201': expected a date YYYY-MM-DD"),
-        (("2026-12-01", "2026-11-01"), "--to 2026-11-01 is before --from 2026-12-01"),
+        (("2026-11-31", "2026-12-01"), "--from date '2026-11-31' is not a date YYYY-MM-DD"),
+        (("2026-11-01", "20261201"), "--to date '20261201' is not a date YYYY-MM-DD"),
+        (("2026-12-01", "2026-11-01"),
+         "the period ends (2026-11-01) before it starts (2026-12-01)"),
+        (("11/01/2026", ""), "--from date '11/01/2026' is not a date YYYY-MM-DD (e.g. "
+                             "2026-11-01); enter the --to date as YYYY-MM-DD"),
     ],
 )
 def test_csv_bad_dates_are_one_clear_error(
@@ -126,6 +130,10 @@ def test_csv_bad_dates_are_one_clear_error(
                          "--from", dates[0], "--to", dates[1], "--out", str(out_file))
     assert code == 2 and message in err and err.count("\n") == 1 and out == ""
     assert not out_file.exists()
+    # The CLI reads dates with the billing screen's parser, not a copy of it.
+    with pytest.raises(BillingError) as caught:
+        parse_period(*dates, start_name="--from", end_name="--to")
+    assert err == f"msp-tui: error: {caught.value}\n"
 
 
 def test_reports_config_is_validated(

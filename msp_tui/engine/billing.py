@@ -87,6 +87,7 @@ def last_month(today: date) -> Period:
 
 
 def _parse_day(text: str, what: str, problems: list[str]) -> date | None:
+    """Strictly YYYY-MM-DD: `fromisoformat` alone would also take "20261101"."""
     raw = text.strip()
     if not raw:
         problems.append(f"enter the {what} date as YYYY-MM-DD")
@@ -100,11 +101,14 @@ def _parse_day(text: str, what: str, problems: list[str]) -> date | None:
     return None
 
 
-def parse_period(start_text: str, end_text: str) -> Period:
-    """A custom period as typed; `BillingError` lists every problem at once."""
+def parse_period(
+    start_text: str, end_text: str, *, start_name: str = "from", end_name: str = "to"
+) -> Period:
+    """A period as typed (the billing screen's custom period, the CLI's `--from/--to`);
+    `BillingError` lists every problem at once, naming each field as the caller calls it."""
     problems: list[str] = []
-    start = _parse_day(start_text, "from", problems)
-    end = _parse_day(end_text, "to", problems)
+    start = _parse_day(start_text, start_name, problems)
+    end = _parse_day(end_text, end_name, problems)
     if start is not None and end is not None and end < start:
         problems.append(f"the period ends ({end}) before it starts ({start})")
     if problems or start is None or end is None:

@@ -132,3 +132,11 @@ def test_billable_time_needs_a_rate() -> None:
     assert "1.50 billable hours" in problem
     assert rate_problem("Northwind", "fixed_monthly", 0, 0) is None  # covered work only
     assert rate_problem("Tailspin", "time_and_materials", 90, 12_000) is None
+
+
+def test_period_fields_are_named_as_the_caller_names_them() -> None:
+    # The CLI's `--from/--to` use this parser; its messages name the flags.
+    with pytest.raises(BillingError) as caught:
+        parse_period("", "2026-1-5", start_name="--from", end_name="--to")
+    assert str(caught.value) == ("enter the --from date as YYYY-MM-DD; --to date '2026-1-5' "
+                                 "is not a date YYYY-MM-DD (e.g. 2026-11-01)")
