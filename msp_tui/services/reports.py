@@ -32,6 +32,7 @@ from msp_tui.services.tick import acquire_lease
 from msp_tui.store import report_queries as q
 from msp_tui.store.db import Database
 from msp_tui.store.models import AppMeta
+from msp_tui.store.queries import clocks_by_ticket
 
 DIGEST_LEASE = "daily_digest"
 SENT_KEY_PREFIX = "digest_sent:"
@@ -103,11 +104,11 @@ def build_digest(s: Session, now: datetime, timezone: str = "") -> Digest:
         kept = best.get(c.ticket_id)
         if kept is None or (c.due_at or far) < (kept.due_at or far):
             best[c.ticket_id] = c
-    clocks = q.clocks_of(s, list(best))
+    clocks = clocks_by_ticket(s, list(best))
     ordered = sorted(best.values(), key=lambda c: (c.due_at or now, c.number))
     groups: dict[str, list[DigestLine]] = {}
     for c in ordered:
-        badge = badge_for(clocks[c.ticket_id], now)
+        badge = badge_for(clocks.get(c.ticket_id, ()), now)
         remaining = c.due_at - now if c.due_at is not None else None
         groups.setdefault(c.assignee or UNASSIGNED, []).append(
             DigestLine(c.number, c.subject, c.client or "(no client)", c.priority, c.clock_kind,

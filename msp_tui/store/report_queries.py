@@ -1,5 +1,8 @@
 """Reports as SQL: the digest's candidate clocks and the streamed rows of the CSV exports.
 
+The candidates' badges read every clock of their tickets with `queries.clocks_by_ticket`,
+the same read as the queue and board (one definition of which clocks make a badge).
+
 The exports may cover years of tickets, so they are generators over a server-side cursor
 (`yield_per`): rows flow from the database to the CSV writer without ever all being in
 memory. The digest is small by construction (only clocks due within a day) and is read whole.
@@ -79,16 +82,6 @@ def digest_candidates(s: Session, horizon: datetime) -> list[DigestCandidate]:
         )
     )
     return [DigestCandidate(*row) for row in s.execute(stmt)]
-
-
-def clocks_of(s: Session, ticket_ids: list[int]) -> dict[int, list[SlaClock]]:
-    """Every clock of these tickets, for their badges (the digest's few tickets only)."""
-    out: dict[int, list[SlaClock]] = {tid: [] for tid in ticket_ids}
-    if ticket_ids:
-        stmt = sa.select(SlaClock).where(SlaClock.ticket_id.in_(ticket_ids))  # type: ignore[attr-defined]
-        for clock in s.execute(stmt).scalars():
-            out[clock.ticket_id].append(clock)
-    return out
 
 
 def _stream(s: Session, stmt: Any) -> Iterator[sa.Row[Any]]:

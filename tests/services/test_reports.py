@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import select
 
 from msp_tui.config import Config, ReportsConfig, SchedulerConfig, SmtpConfig
+from msp_tui.engine.badges import badge_for
 from msp_tui.engine.clock import FixedClock
 from msp_tui.engine.vocabulary import Direction, PriorityCode
 from msp_tui.jobs.scheduler import add_jobs
@@ -20,6 +21,7 @@ from msp_tui.services import tickets as svc
 from msp_tui.services.mail_wiring import MailSetup
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.store.models import AppMeta, OutboxMail, Technician, Ticket
+from msp_tui.store.queries import queue_rows
 from tests.services.gold_desk import FIXED, MON, NY, Desk, new_ticket, ny
 
 SETTINGS = OutboundSettings("Desk <desk@msp.example>", "MSP")
@@ -212,3 +214,17 @@ def test_digest_job_registered_at_the_local_time_and_sends_once(desk: Desk) -> N
     job.func()
     with desk.db.session() as s:
         assert len(s.exec(select(OutboxMail)).all()) == 2
+
+
+def test_digest_badges_are_the_queues_badges(desk: Desk) -> None:
+    """The digest reads its tickets' clocks with the queue's query (`clocks_by_ticket`), so a
+    ticket wears the same badge in the morning mail as on the console."""
+    _urgent_desk(desk)
+    with desk.db.session() as s:
+        digest = reports.build_digest(s, NOW)
+        queue = {r.number: r for r in queue_rows(s)}
+    lines = [ln for _name, group in digest.groups for ln in group]
+    assert len(lines) == 3
+    for ln in lines:
+        assert ln.badge == str(badge_for(queue[ln.number].clocks, NOW).badge), ln.number
+    assert {ln.badge for ln in lines} >= {"Breached"}
