@@ -14,7 +14,7 @@ from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.screens.settings.calendars import (
     CalendarEditScreen,
     CalendarsScreen,
-    WhatIfDialog,
+    CalendarWhatIfDialog,
 )
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, BusinessCalendarRow
@@ -99,7 +99,7 @@ async def test_a_calendar_with_a_validation_error(admin_desk: Desk) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, WhatIfDialog)
+        assert isinstance(dialog, CalendarWhatIfDialog)
         shown = str(dialog.query_one("#whatif").render())
         assert shown == f"{dialog.what_if.describe()}."
         assert "due instants move" in shown

@@ -9,8 +9,8 @@ from msp_tui.screens.settings.clients import (
     MARK,
     BulkProfileDialog,
     ClientEditorScreen,
+    ClientRecordDialog,
     ClientsScreen,
-    RecordDialog,
 )
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, Client, Contact, SlaProfile, Status, Ticket
@@ -109,7 +109,7 @@ async def test_editing_a_contact_with_a_duplicate_email_is_refused(demo_desk: De
         await pilot.press("e")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, RecordDialog)
+        assert isinstance(dialog, ClientRecordDialog)
         email = dialog.query_one("#email", Input)
         assert email.value == "tom.becker@alpine-bakery.example"
         email.value = "Hannah.Cole@contoso-legal.example"
@@ -249,7 +249,7 @@ async def test_escalation_contact_dialog_names_bad_windows(demo_desk: Desk) -> N
         await pilot.press("n")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, RecordDialog)
+        assert isinstance(dialog, ClientRecordDialog)
         dialog.query_one("#name", Input).value = "Night line"
         dialog.query_one("#phones", Input).value = "+1 845 555 0190"
         windows = dialog.query_one("#windows", Input)

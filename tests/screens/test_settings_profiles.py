@@ -14,7 +14,7 @@ from msp_tui.screens.settings.profiles import (
     CloneDialog,
     ProfileEditScreen,
     ProfilesScreen,
-    WhatIfDialog,
+    ProfileWhatIfDialog,
 )
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import AuditEvent, SlaClock, SlaProfile, SlaTarget, Ticket
@@ -96,7 +96,7 @@ async def test_editing_a_profile_with_the_what_if_preview(demo_desk: Desk) -> No
         await pilot.press("ctrl+s")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, WhatIfDialog)
+        assert isinstance(dialog, ProfileWhatIfDialog)
         shown = str(dialog.query_one("#headline", Static).render())
         assert p2_resolution(demo_desk) == "2bd" and gold_dues(demo_desk) == before  # not yet
         await pilot.press("a")
@@ -269,7 +269,7 @@ async def test_a_new_profile_through_the_form(demo_desk: Desk) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         dialog = app.screen
-        assert isinstance(dialog, WhatIfDialog)
+        assert isinstance(dialog, ProfileWhatIfDialog)
         assert str(dialog.query_one("#headline", Static).render()).startswith(
             "A new profile: no ticket runs on it yet")
         await pilot.press("a")

@@ -252,17 +252,17 @@ class CalendarsScreen(Screen[None]):
 # ---------------------------------------------------------------- the edit form
 
 
-class WhatIfDialog(ModalScreen[bool]):
+class CalendarWhatIfDialog(ModalScreen[bool]):
     """The last word before an edit recalculates running clocks."""
 
     DEFAULT_CSS = """
-    WhatIfDialog { align: center middle; }
-    WhatIfDialog > Vertical {
+    CalendarWhatIfDialog { align: center middle; }
+    CalendarWhatIfDialog > Vertical {
         width: 76; height: auto; border: thick $accent; background: $surface; padding: 1 2;
     }
-    WhatIfDialog .title { text-style: bold; }
-    WhatIfDialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    WhatIfDialog .buttons Button { margin-left: 1; }
+    CalendarWhatIfDialog .title { text-style: bold; }
+    CalendarWhatIfDialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    CalendarWhatIfDialog .buttons Button { margin-left: 1; }
     """
     BINDINGS = [
         Binding("a", "answer(True)", "Apply", id="calendars.whatif.apply"),
@@ -518,7 +518,7 @@ class CalendarEditScreen(Screen[int | None]):
             if apply:
                 self._apply(form)
 
-        self.app.push_screen(WhatIfDialog(form.name.strip(), message.what_if), answered)
+        self.app.push_screen(CalendarWhatIfDialog(form.name.strip(), message.what_if), answered)
 
     @work(thread=True, exclusive=True, group="calendar-save", exit_on_error=False)
     def _apply(self, form: CalendarForm) -> None:

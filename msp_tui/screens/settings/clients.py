@@ -79,11 +79,11 @@ class Field:
     hint: str = ""
 
 
-class RecordDialog(FormDialog[bool]):
+class ClientRecordDialog(FormDialog[bool]):
     """A contact, asset or escalation contact: text fields and check boxes. `submit`
     makes the desk call; a refusal is toasted and everything typed stays."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="RecordDialog")
+    DEFAULT_CSS = _DIALOG_CSS.format(name="ClientRecordDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="clients.record.cancel")]
 
     def __init__(self, title: str, fields: Sequence[Field],
@@ -676,7 +676,7 @@ class ClientEditorScreen(Screen[None]):
         def done(saved: bool | None) -> None:
             if saved:
                 self.reload()
-        self.app.push_screen(RecordDialog(title, fields, submit, hint), done)
+        self.app.push_screen(ClientRecordDialog(title, fields, submit, hint), done)
 
     def action_add(self) -> None:
         self._open_record(None)

@@ -507,7 +507,7 @@ class ProfileEditScreen(Screen[Saved | None]):
                 self._apply(form)
 
         name = form.name.strip() or "the new profile"
-        self.app.push_screen(WhatIfDialog(name, preview), answered)
+        self.app.push_screen(ProfileWhatIfDialog(name, preview), answered)
 
     @work(thread=True, exclusive=True, group="profile-save", exit_on_error=False)
     def _apply(self, form: ProfileForm) -> None:
@@ -544,24 +544,24 @@ def _or_null(value: int | None) -> object:
     return Select.NULL if value is None else value
 
 
-class WhatIfDialog(ModalScreen[bool]):
+class ProfileWhatIfDialog(ModalScreen[bool]):
     """The what-if of a save: how many due instants move and by how much, then Apply
     (writes everything in one transaction) or Back (to the form, as typed)."""
 
     DEFAULT_CSS = """
-    WhatIfDialog { align: center middle; }
-    WhatIfDialog > Vertical {
+    ProfileWhatIfDialog { align: center middle; }
+    ProfileWhatIfDialog > Vertical {
         width: 84; max-width: 100%; height: auto; max-height: 100%;
         padding: 1 2; border: thick $accent; background: $surface;
     }
-    WhatIfDialog Static { width: 100%; }
-    WhatIfDialog .title { text-style: bold; }
-    WhatIfDialog #headline { margin-top: 1; text-style: bold; }
-    WhatIfDialog .hint { color: $text-muted; }
-    WhatIfDialog #keys { margin-top: 1; }
-    WhatIfDialog #changes { margin-top: 1; height: auto; max-height: 14; }
-    WhatIfDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    WhatIfDialog Button { margin-left: 1; }
+    ProfileWhatIfDialog Static { width: 100%; }
+    ProfileWhatIfDialog .title { text-style: bold; }
+    ProfileWhatIfDialog #headline { margin-top: 1; text-style: bold; }
+    ProfileWhatIfDialog .hint { color: $text-muted; }
+    ProfileWhatIfDialog #keys { margin-top: 1; }
+    ProfileWhatIfDialog #changes { margin-top: 1; height: auto; max-height: 14; }
+    ProfileWhatIfDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    ProfileWhatIfDialog Button { margin-left: 1; }
     """
     BINDINGS = [
         Binding("a", "answer(True)", "Apply", tooltip="Write the changes now",
