@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static, TabbedContent
 
@@ -12,7 +13,9 @@ from msp_tui.screens.settings.clients import (
     ClientRecordDialog,
     ClientsScreen,
 )
+from msp_tui.services import client_admin as ca
 from msp_tui.services.desk import Desk
+from msp_tui.store.client_queries import ClientRow
 from msp_tui.store.models import AuditEvent, Client, Contact, SlaProfile, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.pilot_wait import settle, until
@@ -272,3 +275,35 @@ async def test_escalation_contact_dialog_names_bad_windows(demo_desk: Desk) -> N
         await settle(pilot)
         assert str(rows.get_row_at(0)[1]) == "Night line"
         assert rows.cursor_row == 0  # the cursor follows the moved contact
+
+
+async def test_typing_a_filter_narrows_the_loaded_list_without_reading_again(
+    demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each keystroke filters the clients already read; only a reload reads the database."""
+    _as_admin(demo_desk)
+    expected = [c.name for c in ca.list_clients(demo_desk, "AL")]  # the database's own filter
+    real = ca.list_clients
+    reads: list[str] = []
+
+    def counted(desk: Desk, name_contains: str = "") -> list[ClientRow]:
+        reads.append(name_contains)
+        return real(desk, name_contains)
+
+    monkeypatch.setattr(ca, "list_clients", counted)
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_clients(pilot)
+        table = screen.query_one("#clients", DataTable)
+        every = _column(table, 1)
+        assert len(reads) == 1 and len(every) > len(expected) > 1
+        await pilot.press("slash", "a", "L")
+        await until(pilot, lambda: table.row_count == len(expected))
+        assert [n.removesuffix(" (inactive)") for n in _column(table, 1)] == expected
+        assert str(screen.query_one("#summary").render()).startswith(f"{len(expected)} clients")
+        assert len(reads) == 1  # two keystrokes, no read
+        await pilot.press("backspace", "backspace")
+        await until(pilot, lambda: table.row_count == len(every))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(reads) == 2)
+        assert reads == ["", ""]

@@ -257,7 +257,8 @@ class ClientsScreen(Screen[None]):
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk
-        self.rows: list[ClientRow] = []
+        self.loaded: list[ClientRow] = []  # every client, as last read
+        self.rows: list[ClientRow] = []  # those the filter lets through, in table order
         self.marked: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -284,10 +285,18 @@ class ClientsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="clients", exit_on_error=False)
     def reload(self) -> None:
-        rows = ca.list_clients(self.desk, self.query_one("#filter", Input).value)
-        self.app.call_from_thread(self._show, rows)
+        rows = ca.list_clients(self.desk)
+        self.app.call_from_thread(self._loaded, rows)
 
-    def _show(self, rows: list[ClientRow]) -> None:
+    def _loaded(self, rows: list[ClientRow]) -> None:
+        self.loaded = rows
+        self._show()
+
+    def _show(self) -> None:
+        """The loaded clients whose name contains the filter (any case): typing filters in
+        memory, so a keystroke never waits for the database."""
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        rows = [r for r in self.loaded if needle in r.name.lower()]
         table = self.query_one(DataTable)
         current = self._current()
         table.clear()
@@ -340,7 +349,7 @@ class ClientsScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
-        self.reload()
+        self._show()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -389,7 +398,7 @@ class ClientsScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from the editor (or any screen): counts and names may have changed."""
-        if self.is_mounted and self.rows:
+        if self.is_mounted and self.loaded:
             self.reload()
 
     def action_bulk(self) -> None:
