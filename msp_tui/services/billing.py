@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 import platformdirs
 import sqlalchemy as sa
@@ -31,7 +30,7 @@ from msp_tui.engine import billing as rules
 from msp_tui.engine.billing import BillingError, Period, Totals
 from msp_tui.engine.vocabulary import Role
 from msp_tui.services.desk import Desk
-from msp_tui.services.reports import report_zone
+from msp_tui.services.local_zone import viewer_zone, zone_or_utc
 from msp_tui.services.tickets import ServiceError, audit
 from msp_tui.store import billing_queries as q
 from msp_tui.store.billing_queries import (
@@ -93,13 +92,12 @@ def _entries_word(n: int) -> str:
 
 
 def local_today(desk: Desk) -> date:
-    """Today where "me" works (their zone, else the desk's first calendar's)."""
+    """Today where "me" works (`local_zone.viewer_zone`: their zone, else the desk's home;
+    a zone name the tz database lacks is skipped, not raised)."""
     me = desk.me()
-    now = desk.clock.now()
-    if me is not None and me.timezone:
-        return now.astimezone(ZoneInfo(me.timezone)).date()
     with desk.db.session() as s:
-        return now.astimezone(report_zone(s, "")).date()
+        zone = viewer_zone(s, me)
+    return desk.clock.now().astimezone(zone_or_utc(zone)).date()
 
 
 def entries(desk: Desk, f: EntryFilter, *, limit: int = 5000) -> list[TimeEntryRow]:

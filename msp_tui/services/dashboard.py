@@ -11,19 +11,15 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import sqlalchemy as sa
-from sqlmodel import Session
 
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import viewer_zone, zone_or_utc
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store import kpi_queries as kq
 from msp_tui.store.csat_queries import CsatCount, CsatResults, csat_results
 from msp_tui.store.db import read_change_seq
 from msp_tui.store.kpi_queries import EscalationRow
-from msp_tui.store.models import BusinessCalendarRow
-from msp_tui.store.queries import TechnicianView, TicketRow
+from msp_tui.store.queries import TicketRow
 
 WINDOWS = ("Today", "7 days", "30 days")
 WINDOW_DAYS = (1, 7, 30)
@@ -126,27 +122,9 @@ class MyDashboard:
 # ---------------------------------------------------------------- time windows
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def viewer_zone(s: Session, me: TechnicianView | None) -> str:
-    """My zone; else the first business calendar's (the desk's home); else UTC."""
-    candidates = [me.timezone if me else None]
-    candidates.append(
-        s.execute(
-            sa.select(BusinessCalendarRow.tz).order_by(BusinessCalendarRow.id).limit(1)
-        ).scalar_one_or_none()
-    )
-    return next((name for name in candidates if name and _zone(name)), "UTC")
-
-
 def day_starts(now: datetime, zone: str, days: int = TREND_DAYS) -> list[datetime]:
     """The local midnights (as UTC instants) of the last `days` days, today last."""
-    tz = _zone(zone) or ZoneInfo("UTC")
+    tz = zone_or_utc(zone)
     today = now.astimezone(tz).date()
     return [
         datetime.combine(today - timedelta(days=back), time(), tzinfo=tz).astimezone(UTC)
@@ -222,7 +200,7 @@ def team_dashboard(desk: Desk) -> TeamDashboard:
             BreakdownRow(k, _rates(counted.get(k), mids.get(k, ())), rated.get(k, ()))
             for k in keys
         )
-    local = _zone(zone) or ZoneInfo("UTC")
+    local = zone_or_utc(zone)
     return TeamDashboard(
         now=now,
         zone=zone,

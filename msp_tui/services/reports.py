@@ -27,6 +27,7 @@ from msp_tui.config import ReportsConfig
 from msp_tui.engine.badges import badge_for, format_countdown
 from msp_tui.engine.clock import Clock
 from msp_tui.services.calendars import load_calendar
+from msp_tui.services.local_zone import home_zone, zone_or_utc
 from msp_tui.services.outbox import OutboundSettings, enqueue_notification
 from msp_tui.services.tick import acquire_lease
 from msp_tui.store import report_queries as q
@@ -52,11 +53,9 @@ TIME_HEADER = ("ticket", "technician", "date", "minutes", "billable", "approved"
 
 
 def report_zone(s: Session, timezone: str) -> ZoneInfo:
-    """The configured zone, else the first business calendar's, else UTC."""
-    if timezone:
-        return ZoneInfo(timezone)
-    cal_id = q.first_calendar_id(s)
-    return load_calendar(s, cal_id).zone if cal_id is not None else ZoneInfo("UTC")
+    """The configured zone (validated with the config), else the desk's home: the first
+    business calendar's, else UTC."""
+    return ZoneInfo(timezone) if timezone else zone_or_utc(home_zone(s))
 
 
 @dataclass(frozen=True)
