@@ -4,7 +4,8 @@ The SLA tick records each crossing once (`sla_alert`, unique per clock and thres
 this job acts on them through the ticket services (audit, change sequence) and writes
 notifications with unique dedupe keys, then stamps `handled_at`, all in one transaction,
 so a restart or a second process never repeats an escalation. Only the holder of the
-`escalation` lease acts. Nothing here walks all open tickets:
+`escalation` lease acts. The business calendars are read once per run. Nothing here walks
+all open tickets:
 
 - alerts: unhandled rows by the `handled_at` index, oldest first, in batches. One whose
   clock's calendar is closed now is left unhandled for the next opening. To keep such
@@ -19,7 +20,9 @@ so a restart or a second process never repeats an escalation. Only the holder of
   of business time from now, checked exactly against their profile's margin, once per
   clock (`escalation_event` key "near_due:<clock id>").
 - idle: `ticket.idle_check_at` (indexed; kept by the ticket services on every assignment,
-  status change and technician action) <= now; once per idle window
+  status change and technician action, and re-computed for the open tickets of every
+  profile whose idle window an escalation rule change alters, see
+  `tickets.reindex_idle_checks`) <= now; once per idle window
   ("idle:<ticket id>:<window end>": the last activity alone would repeat when a ticket
   reassigned for idleness is not touched by its new owner either).
 """
@@ -43,6 +46,7 @@ from msp_tui.services import outbox, sla
 from msp_tui.services import tickets as tk
 from msp_tui.services.assignment import open_loads
 from msp_tui.services.calendars import load_calendar
+from msp_tui.services.escalation_rules import load_rules
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tick import acquire_lease
 from msp_tui.store.db import Database, bump_change_seq
@@ -93,24 +97,6 @@ class EscalationResult:
 # ---------------------------------------------------------------- rules
 
 
-def _spec(row: EscalationRule) -> esc.EscalationSpec:
-    return esc.EscalationSpec(row.id, row.profile_id, row.trigger, row.position,
-                              dict(row.actions or {}), row.active)
-
-
-def load_rules(s: Session) -> list[esc.EscalationSpec]:
-    """Active, valid rules; a row broken by hand is skipped (and logged), not fatal."""
-    out = []
-    for row in s.exec(select(EscalationRule).where(EscalationRule.active == True)).all():  # noqa: E712
-        spec = _spec(row)
-        problems = spec.validate()
-        if problems:
-            log.warning("escalation rule %s skipped: %s", row.id, "; ".join(problems))
-        else:
-            out.append(spec)
-    return out
-
-
 def add_rule(
     s: Session,
     *,
@@ -121,7 +107,10 @@ def add_rule(
     profile_id: int | None = None,
     position: int = 0,
 ) -> EscalationRule:
-    """Store a rule after checking it; the error lists every problem at once."""
+    """Store a rule after checking it; the error lists every problem at once.
+
+    Tickets already open keep their `idle_check_at`: the demo seeds its rules after its
+    history on purpose. Settings go through `rule_admin`, which re-indexes them."""
     problems = esc.action_problems(trigger, actions)
     if profile_id is not None and s.get(SlaProfile, profile_id) is None:
         problems.append(f"profile {profile_id}: no such SLA profile")
@@ -339,10 +328,52 @@ def _note(s: Session, key: str, detail: str) -> None:
               .values(detail=detail[:1000]).execution_options(synchronize_session=False))
 
 
-def _is_open(s: Session, cache: dict[int, bool], calendar_id: int, now: datetime) -> bool:
-    if calendar_id not in cache:
-        cache[calendar_id] = load_calendar(s, calendar_id).is_open(now)
-    return cache[calendar_id]
+_SESSION_CALENDARS = "msp_tui.calendars"  # services.calendars.load_calendar's cache
+
+
+class _Calendars:
+    """Every business calendar, and the one each profile runs on, read once per run (in
+    its first transaction) and shared by all its steps."""
+
+    def __init__(self, s: Session) -> None:
+        self.by_id: dict[int, BusinessCalendar] = {
+            cal_id: load_calendar(s, cal_id)  # type: ignore[arg-type]
+            for cal_id in s.exec(select(BusinessCalendarRow.id)).all()
+        }
+        self._of_profile: dict[int, int] = {
+            pid: cal_id  # type: ignore[misc]
+            for pid, cal_id in s.exec(select(SlaProfile.id, SlaProfile.calendar_id)).all()
+        }
+        self._open: dict[tuple[int, datetime], bool] = {}
+
+    def lend(self, s: Session) -> None:
+        """Hand the run's calendars to a transaction of the run, so the ticket services it
+        calls (an assignment re-computes the idle window) use them instead of re-reading
+        them. `load_calendar` keeps its per-transaction cache under this key; if that ever
+        changes this only costs the reads again."""
+        s.info.setdefault(_SESSION_CALENDARS, {}).update(self.by_id)
+
+    def get(self, s: Session, calendar_id: int) -> BusinessCalendar:
+        """One added while the run goes on is read then, in that transaction."""
+        if calendar_id not in self.by_id:
+            self.by_id[calendar_id] = load_calendar(s, calendar_id)
+        return self.by_id[calendar_id]
+
+    def of_profile(self, s: Session, profile_id: int | None) -> BusinessCalendar | None:
+        if profile_id is None:
+            return None
+        if profile_id not in self._of_profile:
+            profile = s.get(SlaProfile, profile_id)
+            if profile is None:
+                return None
+            self._of_profile[profile_id] = profile.calendar_id
+        return self.get(s, self._of_profile[profile_id])
+
+    def is_open(self, s: Session, calendar_id: int, now: datetime) -> bool:
+        key = (calendar_id, now)
+        if key not in self._open:
+            self._open[key] = self.get(s, calendar_id).is_open(now)
+        return self._open[key]
 
 
 # ---------------------------------------------------------------- the job
@@ -365,29 +396,30 @@ def run(
         if not acquire_lease(s, ESCALATION_LEASE, owner, now, lease_ttl):
             return result
         rules = load_rules(s)
+        calendars = _Calendars(s)
         start_after = 0
         if state is not None and state.checked_at is not None and not _opened_since(
-            s, state.checked_at, now
+            calendars, state.checked_at, now
         ):
             start_after = state.seen_alert_id
     result.ran = True
-    last_seen = _alerts(db, clock, owner, lease_ttl, outbound, batch, rules, start_after, result)
+    last_seen = _alerts(db, clock, owner, lease_ttl, outbound, batch, rules, calendars,
+                        start_after, result)
     if last_seen is None:  # lost the lease midway
         return result
     if state is not None:
         state.seen_alert_id, state.checked_at = max(last_seen, start_after), now
     if any(r.trigger == esc.NEAR_DUE for r in rules):
-        _near_due(db, clock, owner, lease_ttl, outbound, batch, rules, result)
+        _near_due(db, clock, owner, lease_ttl, outbound, batch, rules, calendars, result)
     if any(r.trigger == esc.IDLE for r in rules):
-        _idle(db, clock, owner, lease_ttl, outbound, batch, rules, result)
+        _idle(db, clock, owner, lease_ttl, outbound, batch, rules, calendars, result)
     return result
 
 
-def _opened_since(s: Session, since: datetime, now: datetime) -> bool:
+def _opened_since(calendars: _Calendars, since: datetime, now: datetime) -> bool:
     """Whether any calendar was closed at `since` and has opened by `now` (then alerts
     left waiting on it are due)."""
-    for cal_id in s.exec(select(BusinessCalendarRow.id)).all():
-        cal: BusinessCalendar = load_calendar(s, cal_id)  # type: ignore[arg-type]
+    for cal in calendars.by_id.values():
         try:
             if not cal.is_open(since) and cal.next_open(since) <= now:
                 return True
@@ -398,15 +430,16 @@ def _opened_since(s: Session, since: datetime, now: datetime) -> bool:
 
 def _alerts(
     db: Database, clock: Clock, owner: str, ttl: timedelta, outbound: OutboundSettings | None,
-    batch: int, rules: list[esc.EscalationSpec], after_id: int, result: EscalationResult,
+    batch: int, rules: list[esc.EscalationSpec], calendars: _Calendars, after_id: int,
+    result: EscalationResult,
 ) -> int | None:
     """Unhandled alerts in id order; returns the last id examined (None: lease lost)."""
     now = clock.now()
-    open_cache: dict[int, bool] = {}
     while True:
         with db.session() as s:
             if not acquire_lease(s, ESCALATION_LEASE, owner, clock.now(), ttl):
                 return None
+            calendars.lend(s)
             rows = s.exec(
                 select(SlaAlert, SlaClock.calendar_id, SlaClock.kind, Ticket.sla_profile_id)
                 .join(SlaClock, SlaClock.id == SlaAlert.clock_id)  # type: ignore[arg-type]
@@ -420,7 +453,7 @@ def _alerts(
             acting = _Acting(s, now, outbound)
             for alert, calendar_id, kind, profile_id in rows:
                 result.examined += 1
-                if not esc.fires_now(_is_open(s, open_cache, calendar_id, now)):
+                if not esc.fires_now(calendars.is_open(s, calendar_id, now)):
                     result.deferred += 1
                     continue
                 trigger = str(alert.threshold)
@@ -463,23 +496,24 @@ def _act_on_ticket(
 
 def _near_due(
     db: Database, clock: Clock, owner: str, ttl: timedelta, outbound: OutboundSettings | None,
-    batch: int, rules: list[esc.EscalationSpec], result: EscalationResult,
+    batch: int, rules: list[esc.EscalationSpec], calendars: _Calendars,
+    result: EscalationResult,
 ) -> None:
     now = clock.now()
     with db.session() as s:
         margins = s.exec(select(SlaProfile.near_due_margin_minutes)).all()
-        widest = max([30 * 60, *(m * 60 for m in margins if m)])
-        calendars = [c for c in s.exec(select(BusinessCalendarRow.id)).all()
-                     if load_calendar(s, c).is_open(now)]  # type: ignore[arg-type]
+    widest = max([30 * 60, *(m * 60 for m in margins if m)])
+    open_now = [c for c, cal in calendars.by_id.items() if cal.is_open(now)]
     event_key = sa.literal("near_due:") + sa.cast(SlaClock.id, sa.String)
     policies: dict[int | None, Any] = {}
-    for calendar_id in calendars:
+    for calendar_id in open_now:
         after: tuple[datetime, int] | None = None
         while True:
             with db.session() as s:
                 if not acquire_lease(s, ESCALATION_LEASE, owner, clock.now(), ttl):
                     return
-                cal = load_calendar(s, calendar_id)  # type: ignore[arg-type]
+                calendars.lend(s)
+                cal = calendars.by_id[calendar_id]
                 upper = cal.add(now, widest)
                 # Plain columns, not ORM rows: most clocks in the window are not inside
                 # their own (smaller) margin yet, and loaded rows would make every flush
@@ -532,7 +566,8 @@ def _near_due(
 
 def _idle(
     db: Database, clock: Clock, owner: str, ttl: timedelta, outbound: OutboundSettings | None,
-    batch: int, rules: list[esc.EscalationSpec], result: EscalationResult,
+    batch: int, rules: list[esc.EscalationSpec], calendars: _Calendars,
+    result: EscalationResult,
 ) -> None:
     """Idle tickets by the `idle_check_at` index; each one leaves the range (reassigned,
     deferred to its calendar's opening, or cleared), so every batch starts from the front."""
@@ -541,6 +576,7 @@ def _idle(
         with db.session() as s:
             if not acquire_lease(s, ESCALATION_LEASE, owner, clock.now(), ttl):
                 return
+            calendars.lend(s)
             ids = s.exec(
                 select(Ticket.id)
                 .where(Ticket.idle_check_at <= now)  # type: ignore[operator]
@@ -549,7 +585,7 @@ def _idle(
             ).all()
             acting = _Acting(s, now, outbound)
             for ticket_id in ids:
-                done = _idle_one(acting, ticket_id, rules)  # type: ignore[arg-type]
+                done = _idle_one(acting, ticket_id, rules, calendars)  # type: ignore[arg-type]
                 if done is not None:
                     result.idle += 1
                     result.actions.append(done)
@@ -557,7 +593,9 @@ def _idle(
             return
 
 
-def _idle_one(a: _Acting, ticket_id: int, rules: list[esc.EscalationSpec]) -> str | None:
+def _idle_one(
+    a: _Acting, ticket_id: int, rules: list[esc.EscalationSpec], calendars: _Calendars
+) -> str | None:
     s, now = a.s, a.now
     ticket = s.get(Ticket, ticket_id)
     if ticket is None or ticket.idle_check_at is None:
@@ -570,13 +608,11 @@ def _idle_one(a: _Acting, ticket_id: int, rules: list[esc.EscalationSpec]) -> st
         ticket.idle_check_at = None  # re-verified: not (or no longer) a candidate
         s.add(ticket)
         return None
-    profile = s.get(SlaProfile, ticket.sla_profile_id) if ticket.sla_profile_id else None
-    if profile is not None:
-        cal = load_calendar(s, profile.calendar_id)
-        if not esc.fires_now(cal.is_open(now)):
-            ticket.idle_check_at = cal.next_open(now)  # wait for the opening, off the range
-            s.add(ticket)
-            return None
+    cal = calendars.of_profile(s, ticket.sla_profile_id)
+    if cal is not None and not esc.fires_now(cal.is_open(now)):
+        ticket.idle_check_at = cal.next_open(now)  # wait for the opening, off the range
+        s.add(ticket)
+        return None
     key = f"idle:{ticket.id}:{due.isoformat()}"
     with s.begin_nested():
         if not _record_once(s, key=key, ticket_id=ticket.id, trigger=esc.IDLE, at=now):  # type: ignore[arg-type]

@@ -14,6 +14,12 @@ silently skip.
 
 Rule lists are read in a fresh session per call and the rules cache lives in the
 session (`assignment.rules`), so a ticket created after a save sees the new order.
+
+An escalation rule write that changes which idle window applies to which SLA profile
+(an idle rule added, edited, enabled, disabled, deleted or moved past another) also
+re-computes `idle_check_at` of the open, assigned tickets on those profiles, in the same
+transaction (`tickets.reindex_idle_checks`): otherwise "reassign if idle 2 h" would only
+reach tickets someone touched after the save.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -323,6 +330,19 @@ def _forget(s: Session) -> None:
     tk.forget_idle_windows(s)
 
 
+_Windows = dict[int | None, timedelta | None]
+
+
+def _idle_before(s: Session, model: type[Any]) -> _Windows | None:
+    """Each profile's idle window before an escalation rule write (None for other rules)."""
+    return tk.idle_windows(s) if model is EscalationRule else None
+
+
+def _reindex(s: Session, before: _Windows | None) -> None:
+    if before is not None:
+        tk.reindex_idle_checks(s, before)
+
+
 def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
           label: Any) -> int:
     """Swap the rule with its neighbour `step` (-1 up, +1 down); returns its new position.
@@ -332,6 +352,7 @@ def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
         raise tk.ServiceError("a rule moves one place at a time")
     with desk.db.session() as s:
         serialize_writes(s)
+        before = _idle_before(s, model)
         rows = _ordered(s, model)
         index = next((i for i, r in enumerate(rows) if r.id == rule_id), None)
         if index is None:
@@ -340,18 +361,19 @@ def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
         if not 0 <= other < len(rows):
             return index + 1
         moved, neighbour = rows[index], rows[other]
-        before = {moved.id: moved.position, neighbour.id: neighbour.position}
+        places = {moved.id: moved.position, neighbour.id: neighbour.position}
         rows[index], rows[other] = neighbour, moved
         for position, row in enumerate(rows, start=1):
             if row.position != position:
                 row.position = position
                 s.add(row)
         way = "up" if step < 0 else "down"
-        _audit(desk, s, entity, moved.id, "position", before[moved.id], moved.position,
+        _audit(desk, s, entity, moved.id, "position", places[moved.id], moved.position,
                f"moved {way} past {label(s, neighbour)}")
-        _audit(desk, s, entity, neighbour.id, "position", before[neighbour.id],
+        _audit(desk, s, entity, neighbour.id, "position", places[neighbour.id],
                neighbour.position, f"{label(s, moved)} moved {way} past it")
         _forget(s)
+        _reindex(s, before)
         bump_change_seq(s)
         return int(moved.position)
 
@@ -360,6 +382,7 @@ def _set_active(desk: Desk, model: type[Any], entity: str, rule_id: int, active:
     require_admin(desk)
     with desk.db.session() as s:
         serialize_writes(s)
+        before = _idle_before(s, model)
         row = _get(s, model, rule_id)
         if row.active == active:
             return
@@ -367,6 +390,7 @@ def _set_active(desk: Desk, model: type[Any], entity: str, rule_id: int, active:
         row.active = active
         s.add(row)
         _forget(s)
+        _reindex(s, before)
         bump_change_seq(s)
 
 
@@ -374,12 +398,14 @@ def _delete(desk: Desk, model: type[Any], entity: str, rule_id: int, label: Any)
     require_admin(desk)
     with desk.db.session() as s:
         serialize_writes(s)
+        before = _idle_before(s, model)
         row = _get(s, model, rule_id)
         _audit(desk, s, entity, rule_id, "deleted", label(s, row), None)
         s.delete(row)
         s.flush()
         _renumber(s, model)
         _forget(s)
+        _reindex(s, before)
         bump_change_seq(s)
 
 
@@ -487,6 +513,7 @@ def add_escalation_rule(desk: Desk, *, profile_id: int | None, trigger: str,
     with desk.db.session() as s:
         serialize_writes(s)
         _check_escalation(s, profile_id, trigger, actions)
+        before = tk.idle_windows(s)
         top = s.execute(sa.select(sa.func.max(EscalationRule.position))).scalar_one()
         row = escalation.add_rule(s, trigger=trigger, actions=actions, at=desk.clock.now(),
                                   actor=desk.actor(), profile_id=profile_id,
@@ -496,6 +523,7 @@ def add_escalation_rule(desk: Desk, *, profile_id: int | None, trigger: str,
             _audit(desk, s, ESCALATION, row.id, "active", True, False)  # type: ignore[arg-type]
         _renumber(s, EscalationRule)
         _forget(s)
+        _reindex(s, before)
         return int(row.id)  # type: ignore[arg-type]
 
 
@@ -504,6 +532,7 @@ def edit_escalation_rule(desk: Desk, rule_id: int, *, profile_id: int | None, tr
     require_admin(desk)
     with desk.db.session() as s:
         serialize_writes(s)
+        before = tk.idle_windows(s)  # before the row is loaded and changed in this session
         row = _get(s, EscalationRule, rule_id)
         _check_escalation(s, profile_id, trigger, actions)
         changes: list[tuple[str, object, object]] = []
@@ -523,6 +552,7 @@ def edit_escalation_rule(desk: Desk, rule_id: int, *, profile_id: int | None, tr
         row.actions = dict(actions)
         s.add(row)
         _forget(s)
+        _reindex(s, before)
         bump_change_seq(s)
 
 

@@ -8,13 +8,16 @@ sequence so other consoles notice. The SLA engine hooks in here, not in screens.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from msp_tui.engine import escalation as esc
+from msp_tui.engine.business_hours import BusinessCalendar
 from msp_tui.engine.lifecycle import TransitionError, transition
 from msp_tui.engine.links import LinkError, validate_parent
 from msp_tui.engine.vocabulary import (
@@ -28,11 +31,11 @@ from msp_tui.engine.vocabulary import (
 )
 from msp_tui.services import csat, rules, sla
 from msp_tui.services.calendars import load_calendar
+from msp_tui.services.escalation_rules import load_rules
 from msp_tui.store.db import TICKET_NUMBER, bump_change_seq, bump_counter
 from msp_tui.store.models import (
     AuditEvent,
     Client,
-    EscalationRule,
     Message,
     ResolutionCode,
     SlaProfile,
@@ -457,33 +460,41 @@ def assign(
 
 
 _IDLE_WINDOWS = "msp_tui.idle_windows"
+# Tickets re-indexed per query when the idle rules change (`reindex_idle_checks`).
+REINDEX_CHUNK = 1000
 
 
 def idle_window(s: Session, profile_id: int | None) -> timedelta | None:
     """How long an open, assigned ticket on this profile may sit untouched before the
     escalation job reassigns it; None when no idle rule applies (then nothing is indexed).
-    Rules are read once per transaction (see `forget_idle_windows`)."""
+    Rules are read once per transaction, by the job's own loader (see
+    `forget_idle_windows`)."""
     specs: list[esc.EscalationSpec] | None = s.info.get(_IDLE_WINDOWS)
     if specs is None:
-        with s.no_autoflush:
-            rows = s.exec(
-                select(EscalationRule).where(
-                    EscalationRule.trigger == esc.IDLE,
-                    EscalationRule.active == True,  # noqa: E712
-                )
-            ).all()
-        specs = [
-            esc.EscalationSpec(r.id, r.profile_id, r.trigger, r.position, dict(r.actions or {}))
-            for r in rows
-        ]
-        s.info[_IDLE_WINDOWS] = specs = [r for r in specs if not r.validate()]
+        with s.no_autoflush:  # called mid-change: a half-built ticket must not flush
+            specs = s.info[_IDLE_WINDOWS] = load_rules(s, esc.IDLE)
     rule = esc.rule_for(specs, profile_id, esc.IDLE)
     return rule.idle_after if rule is not None else None
+
+
+def idle_windows(s: Session) -> dict[int | None, timedelta | None]:
+    """Every profile's idle window (key None: tickets with no profile), taken before an
+    escalation rule change and handed to `reindex_idle_checks` after it."""
+    profiles = s.exec(select(SlaProfile.id)).all()
+    return {p: idle_window(s, p) for p in (None, *profiles)}
 
 
 def forget_idle_windows(s: Session) -> None:
     """After adding or editing escalation rules inside a transaction."""
     s.info.pop(_IDLE_WINDOWS, None)
+
+
+def _idle_due(calendar: BusinessCalendar | None, since: datetime, window: timedelta) -> datetime:
+    # Business time on the profile's calendar: a Gold ticket left at 17:55 is not idle
+    # at 08:00 the next morning, so the opening is not a storm of reassignments.
+    if calendar is None:
+        return since + window
+    return calendar.add(since, int(window.total_seconds()))
 
 
 def refresh_idle_check(s: Session, ticket: Ticket, since: datetime | None) -> None:
@@ -500,14 +511,107 @@ def refresh_idle_check(s: Session, ticket: Ticket, since: datetime | None) -> No
     ):
         ticket.idle_check_at = None
     elif since is not None:
-        # Business time on the profile's calendar: a Gold ticket left at 17:55 is not idle
-        # at 08:00 the next morning, so the opening is not a storm of reassignments.
         profile = s.get(SlaProfile, ticket.sla_profile_id) if ticket.sla_profile_id else None
-        if profile is None:
-            ticket.idle_check_at = since + window
-        else:
-            calendar = load_calendar(s, profile.calendar_id)
-            ticket.idle_check_at = calendar.add(since, int(window.total_seconds()))
+        calendar = load_calendar(s, profile.calendar_id) if profile is not None else None
+        ticket.idle_check_at = _idle_due(calendar, since, window)
+
+
+def reindex_idle_checks(
+    s: Session, before: Mapping[int | None, timedelta | None], *, chunk: int = REINDEX_CHUNK
+) -> int:
+    """After escalation rules changed in this transaction (added, edited, enabled,
+    disabled, deleted, reordered), bring `idle_check_at` of the tickets already open in
+    line with them; `before` is `idle_windows(s)` from before the change. Returns how many
+    tickets were set or cleared.
+
+    Only profiles whose window changed are touched. Where no idle rule applies any more,
+    one UPDATE clears the index. Where the window is new or different, the open, assigned
+    tickets on those profiles are read in id chunks (plain columns, no ORM rows) and get
+    last activity + window, in business time on their profile's calendar (one calendar
+    object per profile), exactly as `refresh_idle_check` would have set it.
+
+    The last activity is the latest instant at which `refresh_idle_check` restarts the
+    window: creation (`created_at`), a technician's message, note, time or status move
+    (`last_tech_activity_at`), a change of assignee (audited "assignee"; it includes the
+    escalation job's own reassignments, so a ticket just handed on for idleness is not
+    idle again at once) and a return to work from a paused status (audited "status" move
+    from a non-open status). Not `updated_at`: customer replies, priority changes and the
+    escalation job touch it, and a customer chasing an untouched ticket must not keep it
+    from counting as idle.
+
+    Tickets already loaded in `s` are not refreshed (the callers load none)."""
+    s.flush()
+    forget_idle_windows(s)
+    after = idle_windows(s)
+    changed = [p for p, window in after.items() if window != before.get(p)]
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    done = 0
+    cleared = [p for p in changed if after[p] is None]
+    if cleared:
+        done += s.execute(
+            table.update()
+            .where(_profile_in(table.c.sla_profile_id, cleared), table.c.idle_check_at.is_not(None))
+            .values(idle_check_at=None)
+        ).rowcount
+    windows = {p: w for p in changed if (w := after[p]) is not None}
+    if windows:
+        done += _index_idle(s, windows, chunk)
+    return done
+
+
+def _profile_in(column: Any, profiles: Sequence[int | None]) -> Any:
+    ids = [p for p in profiles if p is not None]
+    return sa.or_(column.in_(ids), column.is_(None)) if None in profiles else column.in_(ids)
+
+
+def _index_idle(s: Session, windows: Mapping[int | None, timedelta], chunk: int) -> int:
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    audit_t = AuditEvent.__table__  # type: ignore[attr-defined]
+    open_ids = s.exec(select(Status.id).where(Status.category == StatusCategory.OPEN)).all()
+    paused = s.exec(select(Status.name).where(Status.category != StatusCategory.OPEN)).all()
+    calendars: dict[int | None, BusinessCalendar | None] = {None: None}
+    for profile_id in windows:
+        profile = s.get(SlaProfile, profile_id) if profile_id is not None else None
+        calendars[profile_id] = (load_calendar(s, profile.calendar_id)
+                                 if profile is not None else None)
+    moved = (
+        sa.select(sa.func.max(audit_t.c.at))
+        .where(
+            audit_t.c.entity == "ticket",
+            audit_t.c.entity_id == table.c.id,
+            sa.or_(audit_t.c.field == "assignee",
+                   sa.and_(audit_t.c.field == "status", audit_t.c.old_value.in_(paused))),
+        )
+        .scalar_subquery()
+    )
+    update = (table.update().where(table.c.id == sa.bindparam("b_id"))
+              .values(idle_check_at=sa.bindparam("b_due")))
+    done, after_id = 0, 0
+    while True:
+        rows = s.execute(
+            sa.select(table.c.id, table.c.sla_profile_id, table.c.created_at,
+                      table.c.last_tech_activity_at, moved)
+            .where(
+                table.c.id > after_id,
+                table.c.status_id.in_(open_ids),
+                table.c.assignee_id.is_not(None),
+                _profile_in(table.c.sla_profile_id, list(windows)),
+            )
+            .order_by(table.c.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return done
+        values = []
+        for ticket_id, profile_id, created, worked, reassigned in rows:
+            since = max(t for t in (created, worked, reassigned) if t is not None)
+            due = _idle_due(calendars[profile_id], since, windows[profile_id])
+            values.append({"b_id": ticket_id, "b_due": due})
+        s.execute(update, values)
+        done += len(values)
+        after_id = rows[-1][0]
+        if len(rows) < chunk:
+            return done
 
 
 def _tech_name(s: Session, technician_id: int | None) -> str | None:
