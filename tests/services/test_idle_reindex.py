@@ -264,3 +264,14 @@ def test_a_run_reads_the_business_calendars_once(admin: Desk) -> None:
         sa.event.remove(admin.db.engine, "before_cursor_execute", count)
     assert result.idle > 5  # several idle batches, each its own transaction
     assert len(reads) == 1 + calendars  # the ids, then each row once
+
+
+def test_moving_one_profile_idle_rule_above_another_recomputes(admin: Desk) -> None:
+    """Within one scope the lower position wins, so a move can change the window."""
+    ticket_id, _ = _worked_ticket(admin)
+    ra.add_escalation_rule(admin, profile_id=_gold(admin), trigger="idle", actions=IDLE_4H)
+    hour = ra.add_escalation_rule(admin, profile_id=_gold(admin), trigger="idle",
+                                  actions={**IDLE_4H, "after_minutes": 60})
+    assert _idle_at(admin, ticket_id) == datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
+    ra.move_escalation_rule(admin, hour, -1)
+    assert _idle_at(admin, ticket_id) == datetime(2026, 11, 24, 13, 30, tzinfo=UTC)
