@@ -24,6 +24,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from msp_tui.engine.vocabulary import billing_label
+
 
 class BillingError(ValueError):
     """Input the billing rules refuse; the message is meant for the user."""
@@ -194,7 +196,7 @@ def rate_problem(client: str, billing_type: str, billable_minutes: int,
     Fixed-monthly drafts without billable time are fine at any rate: they list covered
     work at amount 0."""
     if billable_minutes > 0 and rate_cents <= 0:
-        kind = billing_type.replace("_", " ")
+        kind = billing_label(billing_type).lower()
         return (f"{client} ({kind}) has no hourly rate yet, so {hours(billable_minutes)} "
                 "billable hours cannot be priced: set the rate under Settings → Clients")
     return None

@@ -7,7 +7,10 @@ is data in the store; only the *kinds* that rules are written against live here,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
 
 class StatusCategory(StrEnum):
@@ -38,6 +41,24 @@ class BillingType(StrEnum):
     FIXED_MONTHLY = "fixed_monthly"
     TIME_AND_MATERIALS = "time_and_materials"
     HYBRID = "hybrid"
+
+
+# How a billing type reads wherever it is shown (client list and form, time dialogs' hint,
+# billing refusals): one spelling, sentence case like the desk's other labels. Keyed by the
+# StrEnum, so a stored plain string ("hybrid") finds its label too.
+BILLING_LABELS: Final[Mapping[BillingType, str]] = MappingProxyType({
+    BillingType.FIXED_MONTHLY: "Fixed monthly",
+    BillingType.TIME_AND_MATERIALS: "Time & materials",
+    BillingType.HYBRID: "Hybrid",
+})
+
+
+def billing_label(code: str) -> str:
+    """The label of a stored billing type; an unknown code reads as itself."""
+    try:
+        return BILLING_LABELS[BillingType(code)]
+    except ValueError:
+        return code
 
 
 class Role(StrEnum):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -29,7 +29,7 @@ from msp_tui.engine.contact_rules import (
     phone_problem,
 )
 from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
-from msp_tui.engine.vocabulary import BillingType
+from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
@@ -55,11 +55,6 @@ from msp_tui.store.models import (
     Ticket,
 )
 
-BILLING_LABELS: Final = {
-    BillingType.FIXED_MONTHLY.value: "Fixed monthly",
-    BillingType.TIME_AND_MATERIALS.value: "Time & materials",
-    BillingType.HYBRID.value: "Hybrid",
-}
 _HHMM = re.compile(r"^\d{1,2}:\d{2}$")
 
 

@@ -18,12 +18,12 @@ from msp_tui.engine import sla as eng
 from msp_tui.engine.priority_policy import is_higher
 from msp_tui.engine.targets import parse_target
 from msp_tui.engine.vocabulary import (
-    BillingType,
     ClockKind,
     ClockState,
     Direction,
     FollowOn,
     OutboxState,
+    billing_label,
 )
 from msp_tui.services import sla, tickets
 from msp_tui.services.calendars import load_calendar
@@ -101,12 +101,6 @@ def priority_options(desk: Desk) -> list[PriorityView]:
         return tq.priority_options(s)
 
 
-BILLING_LABEL = {
-    BillingType.TIME_AND_MATERIALS: "Time & Materials",
-    BillingType.FIXED_MONTHLY: "Fixed Monthly",
-    BillingType.HYBRID: "Hybrid",
-}
-
 FOLLOW_ON_LABEL = {
     FollowOn.REPLACEMENT_ORDERED: "Replacement ordered",
     FollowOn.LICENSE_TRUE_UP: "License true-up",
@@ -125,7 +119,7 @@ def billing_hint(client: str | None, billing_type: str | None, billable: bool) -
     """Why new time starts (non-)billable, in the words the time dialogs show."""
     if billing_type is None:
         return "No client to bill: not billable by default."
-    contract = BILLING_LABEL.get(BillingType(billing_type), billing_type)
+    contract = billing_label(billing_type)
     return f"{client}: {contract} contract, so {'' if billable else 'not '}billable by default."
 
 

@@ -128,7 +128,7 @@ def test_entry_states() -> None:
 
 def test_billable_time_needs_a_rate() -> None:
     problem = rate_problem("Tailspin", "time_and_materials", 90, 0)
-    assert problem is not None and "Tailspin (time and materials) has no hourly rate" in problem
+    assert problem is not None and "Tailspin (time & materials) has no hourly rate" in problem
     assert "1.50 billable hours" in problem
     assert rate_problem("Northwind", "fixed_monthly", 0, 0) is None  # covered work only
     assert rate_problem("Tailspin", "time_and_materials", 90, 12_000) is None

@@ -247,7 +247,7 @@ def test_a_rate_is_needed_before_billable_time_is_priced(lead_desk: Desk) -> Non
     tailspin = client_id(lead_desk, "Tailspin Logistics", rate_cents=0)
     ids = log(lead_desk, tailspin, (date(2026, 9, 2), 90, True))
     billing.approve(lead_desk, ids)
-    with pytest.raises(ServiceError, match=r"Tailspin Logistics \(time and materials\) has no "
+    with pytest.raises(ServiceError, match=r"Tailspin Logistics \(time & materials\) has no "
                        r"hourly rate yet, so 1.50 billable hours cannot be priced"):
         billing.create_draft(lead_desk, tailspin, SEPT)
     assert entry(lead_desk, ids[0]).invoice_id is None
