@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from msp_tui.engine.vocabulary import Channel, PriorityCode
+from msp_tui.screens.filter_dialog import FilterDialog
 from msp_tui.screens.help import HelpScreen
 from msp_tui.screens.queue import QueueScreen, format_age
 from msp_tui.services import tickets as svc
@@ -15,6 +16,7 @@ from msp_tui.store.models import Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.pilot_wait import settle as _settle
+from tests.pilot_wait import until
 
 
 def test_format_age() -> None:
@@ -41,14 +43,13 @@ async def test_queue_lists_open_tickets_and_toggles_closed(demo_desk: Desk) -> N
         assert table.current is not None and table.current.id == open_rows[0].id
         assert "Alex Morgan" in app.sub_title
         await pilot.press("c")
-        await _settle(pilot)
-        assert table.total == len(all_rows)
+        await until(pilot, lambda: table.total == len(all_rows))
         await pilot.press("G")
+        await until(pilot, lambda: table.cursor == table.total - 1)
         await _settle(pilot)
-        assert table.cursor == table.total - 1
         assert table.current is not None  # the last page was loaded on demand
         await pilot.press("g")
-        assert table.cursor == 0
+        await until(pilot, lambda: table.cursor == 0)
 
 
 async def test_queue_picks_up_a_write_from_elsewhere_keeping_the_cursor(demo_desk: Desk) -> None:
@@ -59,6 +60,7 @@ async def test_queue_picks_up_a_write_from_elsewhere_keeping_the_cursor(demo_des
         table = screen.table
         before = table.total
         await pilot.press("j", "j", "j")
+        await until(pilot, lambda: table.cursor == 3)
         chosen = table.current
         assert chosen is not None
         # another process (here: another session on the same file) opens an urgent ticket
@@ -73,8 +75,7 @@ async def test_queue_picks_up_a_write_from_elsewhere_keeping_the_cursor(demo_des
                 client_id=1,
             )
         screen.poll_changes()
-        await _settle(pilot)
-        assert table.total == before + 1
+        await until(pilot, lambda: table.total == before + 1)
         assert table.current is not None and table.current.id == chosen.id  # cursor kept
         seq = screen.seq
         screen.poll_changes()  # nothing new: no reload
@@ -91,12 +92,13 @@ async def test_search_filter_and_mine_narrow_the_list(demo_desk: Desk) -> None:
         screen = _queue(app)
         everything = screen.table.total
         await pilot.press("m")
-        await _settle(pilot)
+        await until(pilot, lambda: screen.table.total != everything)
         mine = screen.table.total
         assert 0 < mine < everything
         await pilot.press("m", "slash")
         await pilot.press(*"vpn")
         await pilot.press("enter")
+        await until(pilot, lambda: '"vpn"' in str(screen.query_one("#summary").render()))
         await _settle(pilot)
         found = screen.table.total
         assert 0 < found < everything
@@ -105,8 +107,7 @@ async def test_search_filter_and_mine_narrow_the_list(demo_desk: Desk) -> None:
             assert row is not None
         assert '"vpn"' in str(screen.query_one("#summary").render())
         await pilot.press("escape")
-        await _settle(pilot)
-        assert screen.table.total == everything
+        await until(pilot, lambda: screen.table.total == everything)
 
 
 async def test_filter_and_sort_persist_between_runs(demo_desk: Desk) -> None:
@@ -114,8 +115,8 @@ async def test_filter_and_sort_persist_between_runs(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await _settle(pilot)
         await pilot.press("m", "s", "s")  # mine; sort by client
+        await until(pilot, lambda: _queue(app).sort.column == "client")
         await _settle(pilot)
-        assert _queue(app).sort.column == "client"
     again = make_app(demo_desk)
     async with again.run_test(size=TERMINAL_SIZE) as pilot:
         await _settle(pilot)
@@ -128,13 +129,12 @@ async def test_help_lists_the_screens_keys(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await _settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         assert isinstance(app.screen, HelpScreen)
         ids = {e.binding_id for e in app.screen.entries}
         assert {"queue.search", "queue.filter", "queue.open", "app.quit", "app.board"} <= ids
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
 async def test_keymap_from_config_remaps_a_binding(demo_desk: Desk) -> None:
@@ -142,8 +142,7 @@ async def test_keymap_from_config_remaps_a_binding(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await _settle(pilot)
         await pilot.press("M")
-        await _settle(pilot)
-        assert _queue(app).filter.assignee == "mine"
+        await until(pilot, lambda: _queue(app).filter.assignee == "mine")
 
 
 def test_queue_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
@@ -158,7 +157,7 @@ def test_help_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[n
     async def open_help(pilot) -> None:  # type: ignore[no-untyped-def]
         await _settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=open_help)
 
@@ -167,7 +166,7 @@ def test_filter_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore
     async def open_filter(pilot) -> None:  # type: ignore[no-untyped-def]
         await _settle(pilot)
         await pilot.press("f")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(pilot.app.screen, FilterDialog))
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=open_filter)
 
@@ -208,20 +207,21 @@ async def test_enter_opens_the_ticket_under_the_cursor_and_escape_returns(demo_d
         await _settle(pilot)
         queue = _queue(app)
         await pilot.press("j", "j")
+        await until(pilot, lambda: queue.table.cursor == 2)
         chosen = queue.table.current
         assert chosen is not None
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         await _settle(pilot)
         assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == chosen.id
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is queue)
         await _settle(pilot)
-        assert app.screen is queue and queue.table.current == chosen
+        assert queue.table.current == chosen
 
 
 async def test_filter_dialog_combines_with_search_and_rejects_bad_dates(demo_desk: Desk) -> None:
     from textual.widgets import Input, SelectionList
-
-    from msp_tui.screens.filter_dialog import FilterDialog
 
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
@@ -229,20 +229,18 @@ async def test_filter_dialog_combines_with_search_and_rejects_bad_dates(demo_des
         queue = _queue(app)
         everything = queue.table.total
         await pilot.press("f")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, FilterDialog))
         dialog = app.screen
         assert isinstance(dialog, FilterDialog)
         dialog.query_one("#priorities", SelectionList).select("P2")
         dialog.query_one("#badges", SelectionList).select("Breached")
         dialog.query_one("#created_from", Input).value = "24-11-2026"  # wrong format
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: "not a date" in str(dialog.query_one("#error").render()))
         assert app.screen is dialog  # kept open, input kept
-        assert "not a date" in str(dialog.query_one("#error").render())
         dialog.query_one("#created_from", Input).value = ""
         await pilot.press("ctrl+s")
-        await _settle(pilot)
-        assert app.screen is queue
+        await until(pilot, lambda: app.screen is queue and queue.table.total != everything)
         narrowed = queue.table.total
         assert 0 < narrowed < everything
         for i in range(narrowed):
@@ -251,8 +249,8 @@ async def test_filter_dialog_combines_with_search_and_rejects_bad_dates(demo_des
         assert "P2" in str(queue.query_one("#summary").render())
         # search combines with the filter (AND)
         await pilot.press("slash", *"vpn", "enter")
+        await until(pilot, lambda: '"vpn"' in str(queue.query_one("#summary").render()))
         await _settle(pilot)
         assert queue.table.total <= narrowed
         await pilot.press("x")  # clear everything
-        await _settle(pilot)
-        assert queue.table.total == everything
+        await until(pilot, lambda: queue.table.total == everything)

@@ -17,6 +17,7 @@ from msp_tui.services.mail_intake import IntakeSettings, MailPosition
 from msp_tui.store.models import MailboxState, MailReceipt, QuarantinedMail, Ticket
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
+from tests.pilot_wait import settle, until
 
 ADMIN = "jamie.fox@demo-msp.example"
 NO_SENDER = b"Subject: Invoice overdue!!\r\nX-Junk: 1\r\n\r\nPay now.\r\n"
@@ -54,8 +55,8 @@ async def test_admin_sees_retries_and_discards(demo_desk: Desk, monkeypatch: pyt
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await pilot.press("M")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, QuarantineScreen)
+                    and app.screen.query_one(DataTable).row_count > 0)
         screen = app.screen
         assert isinstance(screen, QuarantineScreen)
         table = screen.query_one(DataTable)
@@ -64,14 +65,14 @@ async def test_admin_sees_retries_and_discards(demo_desk: Desk, monkeypatch: pyt
         assert first.subject == "VPN keeps dropping" and "simulated bug" in first.reason
 
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, RawMailScreen))
         assert isinstance(app.screen, RawMailScreen)
         assert "Since this morning." in app.screen.body
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
 
         await pilot.press("r")  # the bug is fixed: retry makes the ticket
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert table.row_count == 1
+        await until(pilot, lambda: table.row_count == 1)
         with demo_desk.db.session() as s:
             receipt = s.exec(select(MailReceipt).where(MailReceipt.uid == 2)).one()
             assert receipt.outcome == MailOutcome.TICKET
@@ -79,15 +80,14 @@ async def test_admin_sees_retries_and_discards(demo_desk: Desk, monkeypatch: pyt
             assert ticket is not None and ticket.subject == "VPN keeps dropping"
 
         await pilot.press("r")  # no sender: still refused, stays listed
-        await pilot.pause()
+        await until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        await settle(pilot)
         assert table.row_count == 1
 
         await pilot.press("d")
-        assert isinstance(app.screen, ConfirmDialog)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert table.row_count == 0
+        await until(pilot, lambda: table.row_count == 0)
         with demo_desk.db.session() as s:
             assert all(q.released_at for q in s.exec(select(QuarantinedMail)).all())
 
@@ -96,9 +96,8 @@ async def test_a_technician_is_told_it_is_for_admins(demo_desk: Desk):
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await pilot.press("M")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "admins" in str(app.screen.query_one("#empty", Label).content)
+        await until(pilot, lambda: isinstance(app.screen, QuarantineScreen)
+                    and "admins" in str(app.screen.query_one("#empty", Label).content))
 
 
 def test_quarantine_snapshot(demo_desk: Desk, snap_compare):
@@ -107,7 +106,7 @@ def test_quarantine_snapshot(demo_desk: Desk, snap_compare):
 
     async def run_before(pilot) -> None:
         await pilot.press("M")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(pilot.app.screen, QuarantineScreen)
+                    and pilot.app.screen.query_one(DataTable).row_count > 0)
 
     assert snap_compare(make_app(demo_desk), terminal_size=TERMINAL_SIZE, run_before=run_before)
