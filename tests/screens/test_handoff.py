@@ -15,7 +15,7 @@ from msp_tui.screens.ticket_dialogs import HandoffDialog
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import Client, Notification, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 from tests.screens.test_ticket_screen import flat, open_ticket, shown, type_text
 
 
@@ -40,11 +40,20 @@ def escalated_ticket(desk: Desk, client: str = "Contoso Legal") -> int:
 
 async def fill(pilot: Pilot[None], symptom: str, *areas: str) -> None:
     """Type the symptom, then each text area in turn (tab moves on)."""
+    screen = pilot.app.screen
+
+    async def move_on(key: str) -> None:
+        """Keys typed before the focus has moved would land in the field just left."""
+        was = screen.focused
+        await pilot.press(key)
+        await until(pilot, lambda: screen.focused is not was)
+
+    await until(pilot, lambda: screen.focused is not None)  # the symptom, once mounted
     await type_text(pilot, symptom)
-    await pilot.press("enter")  # from the symptom to the steps
+    await move_on("enter")  # from the symptom to the steps
     for i, text in enumerate(areas):
         if i:
-            await pilot.press("tab")
+            await move_on("tab")
         await type_text(pilot, text)
 
 
@@ -58,14 +67,15 @@ async def test_hand_off_through_the_dialog(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
         await pilot.press("H")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, HandoffDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, HandoffDialog)
         await fill(pilot, "Controller shows E42", "Power cycle it", "Pinged it", "Not the PSU")
-        assert dialog.query_one("#ruled_out", TextArea).text == "Not the PSU"
+        await until(pilot, lambda: dialog.query_one("#ruled_out", TextArea).text == "Not the PSU")
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen
         d = screen.detail
         assert d is not None and d.group == "Tier 2" and d.assignee
         assert "Tier 2" in shown(screen.query_one("#ticket-header"))
@@ -83,23 +93,28 @@ async def test_refusals_keep_what_was_typed(demo_desk: Desk) -> None:
         await open_ticket(app, pilot, ticket_id)
         seq = demo_desk.change_seq()
         await pilot.press("H")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, HandoffDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, HandoffDialog)
+        symptom = dialog.query_one("#symptom", Input)
+        await until(pilot, lambda: dialog.focused is symptom)
         await pilot.press("enter")  # no symptom: on to the steps
+        await until(pilot, lambda: dialog.focused is not symptom)
         await type_text(pilot, "Open the app")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen is dialog and "symptom" in error_of(dialog).lower()
+        await until(pilot, lambda: "symptom" in error_of(dialog).lower())
+        assert app.screen is dialog
         assert dialog.query_one("#reproduction", TextArea).text == "Open the app"
         assert demo_desk.change_seq() == seq
         # the desk refuses too (handed off elsewhere meanwhile): everything stays
         demo_desk.hand_off(ticket_id, HandoffSummary.of("Someone else"))
-        dialog.query_one("#symptom", Input).focus()
+        symptom.focus()
+        await until(pilot, lambda: dialog.focused is symptom)
         await type_text(pilot, "Crashes")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen is dialog and "already with Tier 2" in error_of(dialog)
+        await until(pilot, lambda: "already with Tier 2" in error_of(dialog))
+        assert app.screen is dialog
         assert dialog.query_one("#symptom", Input).value == "Crashes"
         assert dialog.query_one("#reproduction", TextArea).text == "Open the app"
 
@@ -111,12 +126,14 @@ async def test_a_slipping_p2_warns_and_pages(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await open_ticket(app, pilot, ticket_id)
         await pilot.press("H")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, HandoffDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, HandoffDialog)
         assert "on-call will be paged" in flat(dialog.query(Label)[1])
         await fill(pilot, "Orders stuck")
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is not dialog)
         await settle(pilot)
     with demo_desk.db.session() as s:
         pages = s.exec(select(Notification).where(Notification.ticket_id == ticket_id)).all()
@@ -139,7 +156,7 @@ async def test_contacts_pane_marks_who_to_call_now(demo_desk: Desk) -> None:
         # 20:00 EST: Hannah's office is shut, the on-call line is the one to ring
         demo_desk.clock.advance(timedelta(hours=9, minutes=30))  # type: ignore[attr-defined]
         screen.tick()
-        await pilot.pause()
+        await until(pilot, lambda: "no window open" in flat(pane))
         text = shown(pane)
         assert "no window open — next: Wed 08:00 EST" in flat(pane)
         line = next(line for line in text.splitlines() if "IT on-call" in line)

@@ -16,7 +16,7 @@ from msp_tui.services.tickets import ServiceError
 from msp_tui.store.models import AuditEvent, Status, Technician, Ticket
 from msp_tui.store.ticket_queries import LinkedTicketView
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 from tests.screens.test_ticket_screen import (
     SMALL,
     fresh_ticket,
@@ -82,7 +82,8 @@ async def test_assign_through_the_picker(demo_desk: Desk) -> None:
         screen = await open_ticket(app, pilot, ticket_id)
         assert "— unassigned" in shown(screen.query_one("#ticket-header"))
         await pilot.press("A")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, AssigneePicker)
+                    and app.screen.focused is not None)
         picker = app.screen
         assert isinstance(picker, AssigneePicker)
         # unassigned already: no "Unassigned" choice; "me" is marked
@@ -90,12 +91,11 @@ async def test_assign_through_the_picker(demo_desk: Desk) -> None:
         labels = [str(o.prompt) for o in picker.query_one(OptionList).options]
         assert "Alex Morgan  (me)" in labels
         await type_text(pilot, "jord")
-        await pilot.pause()
-        assert [c.name for c in picker.shown] == ["Jordan Blake"]
+        await until(pilot, lambda: [c.name for c in picker.shown] == ["Jordan Blake"])
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.assignee == "Jordan Blake")
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.assignee == "Jordan Blake"
         assert "Jordan Blake" in shown(screen.query_one("#ticket-header"))
     with demo_desk.db.session() as s:
         ticket = s.get(Ticket, ticket_id)
@@ -112,17 +112,18 @@ async def test_assign_to_nobody_and_escape_changes_nothing(demo_desk: Desk) -> N
         screen = await open_ticket(app, pilot, ticket_id)
         seq = demo_desk.change_seq()
         await pilot.press("A", "s", "a", "m", "escape")  # typed, then cancelled
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen and demo_desk.change_seq() == seq
+        assert demo_desk.change_seq() == seq
         await pilot.press("A")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, AssigneePicker)
+                    and app.screen.focused is not None)
         picker = app.screen
         assert isinstance(picker, AssigneePicker)
         assert picker.shown[0].technician_id is None  # "Unassigned" comes first
         assert "Alex Morgan" not in [c.name for c in picker.shown]  # the current one is not
         await pilot.press("enter")
-        await settle(pilot)
-        assert screen.detail is not None and screen.detail.assignee is None
+        await until(pilot, lambda: screen.detail is not None and screen.detail.assignee is None)
         assert "— unassigned" in shown(screen.query_one("#ticket-header"))
     assert audits(demo_desk, ticket_id, "assignee")[-1] == ("Alex Morgan", None)
 
@@ -140,18 +141,18 @@ async def test_link_a_fresh_ticket_to_a_master_by_number(demo_desk: Desk) -> Non
         screen = await open_ticket(app, pilot, child_id)
         assert "Parent" not in shown(screen.query_one("#ticket-header"))
         await pilot.press("L")
-        await pilot.pause()
-        assert isinstance(app.screen, ParentDialog)
+        await until(pilot, lambda: isinstance(app.screen, ParentDialog)
+                    and app.screen.focused is not None)
         await type_text(pilot, f"#{master}")
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None and screen.detail.parent is not None)
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.parent is not None
         assert screen.detail.parent.number == master
         header = shown(screen.query_one("#ticket-header"))
         assert f"Parent   #{master} " in header
         # the master's own detail lists the child
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not screen)
         master_screen = await open_ticket(app, pilot, master_id)
         assert master_screen.detail is not None
         assert [c.number for c in master_screen.detail.children] == [child]
@@ -184,18 +185,17 @@ async def test_refused_links_say_why_and_change_nothing(demo_desk: Desk) -> None
         screen = await open_ticket(app, pilot, ticket_id)
         for typed, why in refusals.items():
             await pilot.press("L")
-            await pilot.pause()
+            await until(pilot, lambda: isinstance(app.screen, ParentDialog)
+                        and app.screen.focused is not None)
             dialog = app.screen
             assert isinstance(dialog, ParentDialog)
             await type_text(pilot, typed)
             await pilot.press("enter")
-            await pilot.pause()
+            await until(pilot, lambda: why in error_of(dialog))  # noqa: B023
             assert app.screen is dialog, typed  # still open, to fix and send again
-            assert why in error_of(dialog), (typed, error_of(dialog))
             assert dialog.query_one("#parent", Input).value == typed
             await pilot.press("escape")
-            await pilot.pause()
-            assert app.screen is screen
+            await until(pilot, lambda: app.screen is screen)
         assert "Parent" not in shown(screen.query_one("#ticket-header"))
         assert f"Children #{child}" in shown(screen.query_one("#ticket-header"))
     assert demo_desk.change_seq() == seq
@@ -227,15 +227,15 @@ async def test_empty_input_unlinks(demo_desk: Desk) -> None:
         screen = await open_ticket(app, pilot, ticket_id)
         assert f"#{master}" in shown(screen.query_one("#ticket-header"))
         await pilot.press("L")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, ParentDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, ParentDialog)
         hints = " ".join(str(label.render()) for label in dialog.query(".hint"))
         assert f"Now under #{master}" in hints
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None and screen.detail.parent is None)
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.parent is None
         assert "Parent" not in shown(screen.query_one("#ticket-header"))
     assert parent_id_of(demo_desk, ticket_id) is None
     assert ticket_detail(demo_desk, master_id).children == ()
@@ -249,10 +249,8 @@ async def test_empty_input_on_an_unlinked_ticket_is_nothing_to_do(demo_desk: Des
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await open_ticket(app, pilot, ticket_id)
         await pilot.press("L", "enter")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ParentDialog)
-        assert "nothing to change" in error_of(dialog)
+        await until(pilot, lambda: isinstance(app.screen, ParentDialog)
+                    and "nothing to change" in error_of(app.screen))
     assert demo_desk.change_seq() == seq
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
 
@@ -17,7 +18,7 @@ from msp_tui.app import MspApp
 from msp_tui.engine.badges import Badge, badge_for
 from msp_tui.engine.vocabulary import Channel, ClockKind, ClockState, Direction, PriorityCode
 from msp_tui.screens.ticket import MessageBox, TicketScreen
-from msp_tui.screens.ticket_dialogs import MessageDialog, PriorityDialog
+from msp_tui.screens.ticket_dialogs import MessageDialog, PriorityDialog, StatusPicker, TimeDialog
 from msp_tui.services.desk import Desk
 from msp_tui.services.outbox import OutboundSettings, send_due
 from msp_tui.services.ticket_view import (
@@ -42,7 +43,7 @@ from msp_tui.store.models import (
 from msp_tui.store.ticket_queries import ClockEventView, PausedSpan, TicketDetail, paused_spans
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 
 SMALL = (80, 24)
 OUTBOUND = OutboundSettings(from_address="Demo MSP <help@demo-msp.example>", ticket_prefix="MSP")
@@ -165,6 +166,19 @@ async def open_ticket(app: MspApp, pilot: Pilot[None], ticket_id: int) -> Ticket
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
     await pilot.press(*text)
+
+
+async def open_dialog_with(pilot: Pilot[None], key: str, kind: type[Screen[object]]) -> None:
+    """Press the key and wait for the dialog and its focus: letters typed earlier are lost."""
+    app = pilot.app
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(app.screen, kind) and app.screen.focused is not None)
+
+
+async def back_to(pilot: Pilot[None], screen: Screen[object]) -> None:
+    """Wait for the dialog to close, then for the reload it started."""
+    await until(pilot, lambda: pilot.app.screen is screen)
+    await settle(pilot)
 
 
 def shown(widget: Widget) -> str:
@@ -295,11 +309,10 @@ async def test_reply_meets_the_response_clock(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
         demo_desk.clock.advance(minutes=10)  # type: ignore[attr-defined]
-        await pilot.press("r")
+        await open_dialog_with(pilot, "r", MessageDialog)
         await type_text(pilot, "Hi Hannah, can you hold the power button for 30 s?")
         await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert app.screen is screen
+        await back_to(pilot, screen)
         detail = ticket_detail(demo_desk, ticket_id)
         assert active(detail, ClockKind.RESPONSE).state == ClockState.MET
         assert detail.messages[-1].direction == Direction.PUBLIC
@@ -323,8 +336,10 @@ async def test_each_reply_says_how_its_email_went(demo_desk: Desk) -> None:
         assert f"✉ failed: 550 5.1.1 mailbox unknown ({HANNAH})" in boxes[2]
         assert "✉ queued (attempt 2, next try 10:48: connection refused by" in boxes[3]
         # a new reply shows as queued at once; on a ticket without address, as not emailed
-        await pilot.press("r", *"One more thing", "ctrl+s")
-        await settle(pilot)
+        await open_dialog_with(pilot, "r", MessageDialog)
+        await pilot.press(*"One more thing", "ctrl+s")
+        await back_to(pilot, screen)
+        await until(pilot, lambda: "One more thing" in flat(screen.query(MessageBox).last()))
         assert f"✉ queued for {HANNAH}" in flat(screen.query(MessageBox).last())
     nobody = fresh_ticket(demo_desk)  # no contact, no requester address
     demo_desk.reply(nobody, "Hello?")
@@ -341,15 +356,18 @@ async def test_e_retries_the_stuck_reply_email(demo_desk: Desk) -> None:
         screen = await open_ticket(app, pilot, ticket_id)
         stuck = screen.detail.messages[-1].delivery  # type: ignore[union-attr]
         assert stuck is not None and stuck.next_attempt_at > demo_desk.clock.now()  # type: ignore[operator]
+        def next_attempt() -> object:
+            with demo_desk.db.session() as s:
+                row = s.get(OutboxMail, stuck.outbox_id)
+                assert row is not None
+                return row.next_attempt_at
+
         await pilot.press("e")
+        await until(pilot, lambda: next_attempt() == demo_desk.clock.now())
         await settle(pilot)
-        with demo_desk.db.session() as s:
-            row = s.get(OutboxMail, stuck.outbox_id)
-            assert row is not None and row.next_attempt_at == demo_desk.clock.now()
         send(demo_desk)  # the server is back
         await pilot.press("ctrl+r")
-        await settle(pilot)
-        assert "✉ sent" in flat(screen.query(MessageBox).last())
+        await until(pilot, lambda: "✉ sent" in flat(screen.query(MessageBox).last()))
 
 
 async def test_priority_change_needs_a_reason_and_moves_the_deadline(demo_desk: Desk) -> None:
@@ -359,17 +377,17 @@ async def test_priority_change_needs_a_reason_and_moves_the_deadline(demo_desk: 
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        await pilot.press("p", "1", "tab", "enter")  # P1, but no reason
-        await pilot.pause()
+        await open_dialog_with(pilot, "p", PriorityDialog)
         dialog = app.screen
         assert isinstance(dialog, PriorityDialog)
-        assert "needs a reason" in str(dialog.query_one("#error", Label).render())
+        await pilot.press("1", "tab", "enter")  # P1, but no reason
+        await until(pilot, lambda: "needs a reason" in str(
+            dialog.query_one("#error", Label).render()))
         assert demo_desk.change_seq() == seq  # nothing written
         assert ticket_detail(demo_desk, ticket_id).priority == "P2"
         await type_text(pilot, "whole legal team blocked")
         await pilot.press("enter")
-        await settle(pilot)
-        assert app.screen is screen
+        await back_to(pilot, screen)
         assert screen.detail is not None and screen.detail.priority == "P1"
         assert "P1 Critical" in shown(screen.query_one("#ticket-header"))
     after = active(ticket_detail(demo_desk, ticket_id), ClockKind.RESOLUTION)
@@ -392,10 +410,12 @@ async def test_internal_note_shows_as_internal(demo_desk: Desk) -> None:
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        await pilot.press("i")
+        await open_dialog_with(pilot, "i", MessageDialog)
         await type_text(pilot, "Probably the BIOS update")
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await back_to(pilot, screen)
+        await until(pilot, lambda: "Probably the BIOS update" in shown(
+            screen.query(MessageBox).last()))
         last = screen.query(MessageBox).last()
         assert last.has_class("-internal")
         assert "Internal note" in str(last.border_title)
@@ -422,17 +442,17 @@ async def test_refused_message_keeps_the_text(
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        await pilot.press("r")
-        await type_text(pilot, "Still there?")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await open_dialog_with(pilot, "r", MessageDialog)
         dialog = app.screen
         assert isinstance(dialog, MessageDialog)
-        assert "database is busy" in str(dialog.query_one("#error", Label).render())
+        await type_text(pilot, "Still there?")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "database is busy" in str(
+            dialog.query_one("#error", Label).render()))
+        assert app.screen is dialog
         assert dialog.text == "Still there?"
         await pilot.press("ctrl+s")  # send again: nothing was retyped
-        await settle(pilot)
-        assert app.screen is screen
+        await back_to(pilot, screen)
     assert tries == ["Still there?", "Still there?"]
     assert ticket_detail(demo_desk, ticket_id).messages[-1].body == "Still there?"
 
@@ -442,11 +462,10 @@ async def test_cancelled_reply_keeps_a_draft(demo_desk: Desk) -> None:
     app = make_app(demo_desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
-        await pilot.press("r", *"Half a thought", "escape")
-        await pilot.pause()
-        assert app.screen is screen
-        await pilot.press("r")
-        await pilot.pause()
+        await open_dialog_with(pilot, "r", MessageDialog)
+        await pilot.press(*"Half a thought", "escape")
+        await until(pilot, lambda: app.screen is screen)
+        await open_dialog_with(pilot, "r", MessageDialog)
         dialog = app.screen
         assert isinstance(dialog, MessageDialog) and dialog.text == "Half a thought"
 
@@ -457,15 +476,17 @@ async def test_log_time_adds_to_the_billable_total(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
         assert screen.detail is not None and screen.detail.billable_minutes == 0
-        await pilot.press("t")
+        await open_dialog_with(pilot, "t", TimeDialog)
         await type_text(pilot, "45")
         await pilot.press("enter")
-        await settle(pilot)
-        assert screen.detail.billable_minutes == 45
+        await back_to(pilot, screen)
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.billable_minutes == 45)
         assert "Billable 45 min" in shown(screen.query_one("#time"))
-        await pilot.press("t", *"90", "enter")
-        await settle(pilot)
-        assert "Billable 2 h 15 min" in shown(screen.query_one("#time"))
+        await open_dialog_with(pilot, "t", TimeDialog)
+        await pilot.press(*"90", "enter")
+        await back_to(pilot, screen)
+        await until(pilot, lambda: "Billable 2 h 15 min" in shown(screen.query_one("#time")))
     detail = ticket_detail(demo_desk, ticket_id)
     assert [e.minutes for e in detail.time_entries] == [45, 90]
     assert detail.non_billable_minutes == 0
@@ -478,12 +499,12 @@ async def test_waiting_on_customer_pauses_the_sla(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket_id)
         assert "On Track" in str(screen.query_one("#sla").border_title)
-        await pilot.press("s")
+        await open_dialog_with(pilot, "s", StatusPicker)
         await type_text(pilot, "waiting on")
         await pilot.press("enter")
-        await settle(pilot)
-        assert app.screen is screen
-        assert screen.detail is not None and screen.detail.status == "Waiting on Customer"
+        await back_to(pilot, screen)
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.status == "Waiting on Customer")
         assert "Paused" in str(screen.query_one("#sla").border_title)
     detail = ticket_detail(demo_desk, ticket_id)
     assert badge_for(detail.clocks, demo_desk.clock.now()).badge == Badge.PAUSED
@@ -496,11 +517,10 @@ async def test_take_assigns_to_me_and_escape_goes_back(demo_desk: Desk) -> None:
         queue = app.screen
         screen = await open_ticket(app, pilot, ticket_id)
         await pilot.press("a")
-        await settle(pilot)
-        assert screen.detail is not None and screen.detail.assignee == "Alex Morgan"
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.assignee == "Alex Morgan")
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is queue
+        await until(pilot, lambda: app.screen is queue)
 
 
 async def test_a_write_elsewhere_reloads_and_a_quiet_poll_does_not(demo_desk: Desk) -> None:
@@ -511,8 +531,7 @@ async def test_a_write_elsewhere_reloads_and_a_quiet_poll_does_not(demo_desk: De
         assert screen.has_class("-narrow")
         demo_desk.note(ticket_id, "from another console")
         screen.poll_changes()
-        await settle(pilot)
-        assert screen.detail is not None and len(screen.detail.messages) == 2
+        await until(pilot, lambda: screen.detail is not None and len(screen.detail.messages) == 2)
         seq, detail = screen.seq, screen.detail
         screen.poll_changes()
         await settle(pilot)
@@ -525,6 +544,8 @@ async def test_the_app_opens_a_ticket_by_id(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await settle(pilot)
         app.action_open_ticket(ticket_id)
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen)
+                    and app.screen.detail is not None)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, TicketScreen) and screen.detail is not None
