@@ -32,7 +32,7 @@ from msp_tui.store.queries import ClockRow, StatusView, TicketRow
 from msp_tui.widgets.ticket_card import TicketCard, card_lines
 from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 from tests.screens.test_resolve_dialog import resolve_in_dialog
 
 # ------------------------------------------------------------------ lane mapping (pure)
@@ -219,7 +219,13 @@ async def select(pilot: Pilot[None], board: BoardScreen, lane: Lane, card: int =
         await pilot.press("right")
     for _ in range(card):
         await pilot.press("j")
-    await pilot.pause()
+
+    def arrived() -> bool:
+        row = board.selected_row()
+        return (board.lane_index == lane_index(board, lane) and board.card_index == card
+                and row is not None and card_of(board, lane, row.id) is board.focused)
+
+    await until(pilot, arrived)
     row = board.selected_row()
     assert row is not None
     assert card_of(board, lane, row.id) is board.focused
@@ -248,12 +254,11 @@ async def test_board_lanes_and_initial_selection(demo_desk: Desk) -> None:
         assert str(column.query_one(".more").render()) == f"+{resolved.more} more"
         # `c` shows the Closed lane, capped too
         await pilot.press("c")
+        await until(pilot, lambda: board.lane_column(Lane.CLOSED).display)
         await settle(pilot)
-        assert board.lane_column(Lane.CLOSED).display
         assert len(board.lane_column(Lane.CLOSED).cards) == 50
         await pilot.press("c")
-        await settle(pilot)
-        assert not board.lane_column(Lane.CLOSED).display
+        await until(pilot, lambda: not board.lane_column(Lane.CLOSED).display)
 
 
 async def test_keys_move_the_selection_between_lanes_and_cards(demo_desk: Desk) -> None:
@@ -261,18 +266,20 @@ async def test_keys_move_the_selection_between_lanes_and_cards(demo_desk: Desk) 
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
         assert board.view is not None
+        lanes = board.view.lanes
         await pilot.press("right", "down", "j")
-        in_progress = board.view.lanes[1].cards
-        assert board.selected_row() == in_progress[2]
+        in_progress = lanes[1].cards
+        await until(pilot, lambda: board.selected_row() == in_progress[2])
         await pilot.press("k")
-        assert board.selected_row() == in_progress[1]
+        await until(pilot, lambda: board.selected_row() == in_progress[1])
         await pilot.press("right", "left", "left")
-        assert board.lane_index == 0 and board.selected_row() == board.view.lanes[0].cards[1]
+        await until(pilot, lambda: board.lane_index == 0
+                    and board.selected_row() == lanes[0].cards[1])
         await pilot.press("left")  # already leftmost: stays
+        await settle(pilot)
         assert board.lane_index == 0
         await pilot.press("l")  # `l` is the app's "list": back to the queue
-        await pilot.pause()
-        assert isinstance(app.screen, QueueScreen)
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 
 
 async def test_shift_right_puts_a_running_ticket_on_hold(demo_desk: Desk) -> None:
@@ -290,6 +297,7 @@ async def test_shift_right_puts_a_running_ticket_on_hold(demo_desk: Desk) -> Non
         assert row.status == "In Progress"
         assert any(c.state == "running" for c in row.clocks)
         await pilot.press("shift+right")
+        await until(pilot, lambda: card_of(board, Lane.WAITING, row.id) is not None)
         await settle(pilot)
         assert status_key(demo_desk, row.id) == "waiting_on_customer"
         assert card_of(board, Lane.IN_PROGRESS, row.id) is None
@@ -310,6 +318,7 @@ async def test_an_overdue_ticket_put_on_hold_stays_breached(demo_desk: Desk) -> 
         row = await select(pilot, board, Lane.IN_PROGRESS)  # the most urgent: overdue
         assert badge_for(row.clocks, FIXED_NOW).badge == Badge.BREACHED
         await pilot.press("shift+right")
+        await until(pilot, lambda: card_of(board, Lane.WAITING, row.id) is not None)
         await settle(pilot)
         card = card_of(board, Lane.WAITING, row.id)
         assert card is not None
@@ -322,18 +331,19 @@ async def test_moving_to_resolved_asks_for_the_resolution(demo_desk: Desk) -> No
         board = await open_board(pilot)
         row = await select(pilot, board, Lane.ESCALATED)
         await pilot.press("shift+right")
-        await pilot.pause()
-        assert isinstance(app.screen, TransitionDialog)
+        await until(pilot, lambda: isinstance(app.screen, TransitionDialog)
+                    and app.screen.focused is not None)
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is board)
         await settle(pilot)
-        assert app.screen is board
         assert status_key(demo_desk, row.id) == "escalated"
         assert card_of(board, Lane.ESCALATED, row.id) is not None
 
         await pilot.press("shift+right")
-        await pilot.pause()
-        assert isinstance(app.screen, TransitionDialog)
+        await until(pilot, lambda: isinstance(app.screen, TransitionDialog)
+                    and app.screen.focused is not None)
         await resolve_in_dialog(pilot, "Restarted the ERP service", code="Work")
+        await until(pilot, lambda: card_of(board, Lane.ESCALATED, row.id) is None)
         await settle(pilot)
         assert app.screen is board
         assert status_key(demo_desk, row.id) == "resolved"
@@ -348,10 +358,12 @@ async def test_a_move_out_of_closed_is_refused(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
         await pilot.press("c")
+        await until(pilot, lambda: board.lane_column(Lane.CLOSED).display)
         await settle(pilot)
         row = await select(pilot, board, Lane.CLOSED)
         seq = demo_desk.change_seq()
         await pilot.press("shift+left")
+        await until(pilot, lambda: bool(error_toasts(app)))
         await settle(pilot)
         assert app.screen is board  # no summary asked for a move that cannot happen
         assert any(f"#{row.number}" in text and "closed" in text for text in error_toasts(app))
@@ -380,6 +392,8 @@ async def test_a_reload_keeps_the_selected_ticket(demo_desk: Desk) -> None:
                 client_id=1,
             )
         board.poll_changes()
+        await until(pilot, lambda: board.view is not None and any(
+            r.subject == "Whole office offline" for r in board.view.lanes[0].cards))
         await settle(pilot)
         assert board.view is not None
         subjects = [r.subject for r in board.view.lanes[0].cards]
@@ -405,8 +419,7 @@ async def test_countdowns_tick_without_a_query(demo_desk: Desk) -> None:
         demo_desk.clock.advance(timedelta(minutes=2))
         demo_desk.db.dispose()  # a query now would have to reconnect; none is made
         board.tick()
-        await pilot.pause()
-        assert card.render().plain != before
+        await until(pilot, lambda: card.render().plain != before)
         assert card.now == FIXED_NOW + timedelta(minutes=2)
 
 
@@ -416,12 +429,13 @@ async def test_click_selects_and_drag_moves(demo_desk: Desk) -> None:
         board = await open_board(pilot)
         target = board.lane_column(Lane.IN_PROGRESS).cards[1]
         await pilot.click(target)  # a mouse click on purpose: selecting by mouse
-        await settle(pilot)
+        await until(pilot, lambda: board.focused is target)
         assert board.selected_row() == target.row and board.focused is target
         ticket_id = target.row.id  # card widgets are reused on reload: keep the id
         # drag it onto the Waiting lane
         await pilot.mouse_down(target)
         await pilot.mouse_up(board.lane_column(Lane.WAITING))
+        await until(pilot, lambda: card_of(board, Lane.WAITING, ticket_id) is not None)
         await settle(pilot)
         assert status_key(demo_desk, ticket_id) == "waiting_on_customer"
         moved = board.selected_row()
@@ -432,6 +446,8 @@ async def test_click_selects_and_drag_moves(demo_desk: Desk) -> None:
         new_id = other.row.id
         await pilot.mouse_down(other)
         await pilot.mouse_up(board.lane_column(Lane.NEW), offset=(3, 0))
+        await until(pilot, lambda: board.selected_row() is not None
+                    and board.selected_row().id == new_id)  # type: ignore[union-attr]
         await settle(pilot)
         assert status_key(demo_desk, new_id) == "new"
         assert board.selected_row() is not None and board.selected_row().id == new_id  # type: ignore[union-attr]
@@ -459,7 +475,8 @@ async def test_enter_asks_the_app_to_open_the_ticket(demo_desk: Desk) -> None:
         row = board.selected_row()
         assert row is not None
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: bool(app.opened and app.messages))
+        await settle(pilot)
         assert app.opened == [row.id]
         assert app.messages == [row.id]
 
@@ -482,7 +499,8 @@ async def test_enter_without_a_ticket_view_only_says_so(demo_desk: Desk) -> None
         board = app.screen
         assert isinstance(board, BoardScreen) and board.selected_row() is not None
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: any(
+            "not available" in str(n.message) for n in app._notifications))
         assert app.screen is board
         notes = [str(n.message) for n in app._notifications]
         assert any("not available" in text for text in notes)
@@ -493,7 +511,7 @@ async def test_escape_goes_back_to_the_queue(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         board = await open_board(pilot)
         await pilot.press("escape")
-        await pilot.pause()
+        await until(pilot, lambda: app.screen is not board)
         assert app.screen is not board and not isinstance(app.screen, BoardScreen)
 
 

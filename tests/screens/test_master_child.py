@@ -23,7 +23,7 @@ from msp_tui.services.ticket_view import ticket_detail
 from msp_tui.services.tickets import Closure
 from msp_tui.store.models import Message, OutboxMail, Status, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 from tests.screens.test_new_ticket import choose, ids, open_form
 from tests.screens.test_resolve_dialog import resolve_in_dialog
 from tests.screens.test_ticket_screen import (
@@ -71,12 +71,12 @@ async def resolve(pilot: Pilot[None], reason: str) -> None:
     """s, pick Resolved, give the resolution: up to the cascade question."""
     app = pilot.app
     await pilot.press("s")
-    await pilot.pause()
-    assert isinstance(app.screen, StatusPicker)
+    await until(pilot, lambda: isinstance(app.screen, StatusPicker)
+                and app.screen.focused is not None)
     await type_text(pilot, "Resolved")
     await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, TransitionDialog)
+    await until(pilot, lambda: isinstance(app.screen, TransitionDialog)
+                and app.screen.focused is not None)
     await resolve_in_dialog(pilot, reason)
 
 
@@ -116,15 +116,17 @@ async def test_link_children_with_k(demo_desk: Desk) -> None:
         screen = await open_ticket(app, pilot, master)
         assert not screen.query_one("#links").display  # no links, no pane
         await pilot.press("K")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, ChildrenDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, ChildrenDialog)
         await type_text(pilot, f"{na}, #999999")
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen is dialog and "no ticket #999999" in error_of(dialog)
+        await until(pilot, lambda: "no ticket #999999" in error_of(dialog))
+        assert app.screen is dialog
         dialog.query_one("#children", Input).value = f"{na}, #{nb}"
         await pilot.press("enter")
+        await until(pilot, lambda: screen.detail is not None and bool(screen.detail.children))
         await settle(pilot)
         assert app.screen is screen
         assert screen.detail is not None
@@ -136,10 +138,12 @@ async def test_link_children_with_k(demo_desk: Desk) -> None:
         assert f"Child #{na} New" in " ".join(text.split())
         # and out again with -number
         await pilot.press("K")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, ChildrenDialog)
+                    and app.screen.focused is not None)
         await type_text(pilot, f"-{na}")
         await pilot.press("enter")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None
+                    and len(screen.detail.children) == 1)
         assert [c.number for c in screen.detail.children] == [nb]
     with demo_desk.db.session() as s:
         assert s.get(Ticket, a).parent_id is None  # type: ignore[union-attr]
@@ -152,9 +156,10 @@ async def test_a_child_cannot_take_children(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, children[0])
         await pilot.press("K")
-        await pilot.pause()
+        await until(pilot, lambda: any(
+            "only a master has children" in n.message for n in app._notifications))
+        await settle(pilot)
         assert app.screen is screen  # refused with a toast, no dialog
-        assert any("only a master has children" in n.message for n in app._notifications)
 
 
 # ---------------------------------------------------------------- cascade of status
@@ -168,16 +173,17 @@ async def test_resolving_a_master_offers_to_resolve_its_open_children_yes(
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, master)
         await resolve(pilot, "MX record fixed")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         question = app.screen
         assert isinstance(question, ConfirmDialog)
         assert question.question == (
             f"Also resolve the 2 open children of #{number_of(demo_desk, master)}?"
         )
+        await until(pilot, lambda: question.focused is not None)
         assert question.focused is not None and question.focused.id == "no"  # the default
         await pilot.press("y")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None and screen.detail.open_children == 0)
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.open_children == 0
     assert [status_of(demo_desk, t) for t in (master, a, b, done)] == ["resolved"] * 4
     summaries = [ticket_detail(demo_desk, t) for t in (a, b)]
     assert all(d.resolved_at is not None for d in summaries)
@@ -189,11 +195,13 @@ async def test_resolving_a_master_and_answering_no_leaves_the_children(demo_desk
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, master)
         await resolve(pilot, "MX record fixed")
-        assert isinstance(app.screen, ConfirmDialog)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog)
+                    and app.screen.focused is not None)
         await pilot.press("enter")  # enter on the focused No
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.status_key == "resolved")
         await settle(pilot)
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.status_key == "resolved"
         assert screen.detail.open_children == 2
     assert [status_of(demo_desk, t) for t in (master, a, b)] == ["resolved", "new", "new"]
 
@@ -204,6 +212,8 @@ async def test_no_question_without_open_children(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, master)
         await resolve(pilot, "Rebooted")
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.status_key == "resolved")
         await settle(pilot)
         assert app.screen is screen
     assert status_of(demo_desk, master) == "resolved"
@@ -221,7 +231,8 @@ async def test_a_reply_on_the_master_can_go_to_every_open_child(demo_desk: Desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await open_ticket(app, pilot, master)
         await pilot.press("r")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, MessageDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, MessageDialog)
         box = dialog.query_one("#children", Checkbox)
@@ -230,8 +241,8 @@ async def test_a_reply_on_the_master_can_go_to_every_open_child(demo_desk: Desk)
         dialog.query_one("#body", TextArea).text = "Mail flows again."
         box.value = True
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, MessageDialog))
         await settle(pilot)
-        assert not isinstance(app.screen, MessageDialog)
     with demo_desk.db.session() as s:
         replied = {m.ticket_id for m in s.exec(
             select(Message).where(Message.body == "Mail flows again.")).all()}
@@ -247,9 +258,11 @@ async def test_a_reply_without_the_box_stays_on_the_master(demo_desk: Desk) -> N
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         await open_ticket(app, pilot, master)
         await pilot.press("r")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, MessageDialog)
+                    and app.screen.focused is not None)
         app.screen.query_one("#body", TextArea).text = "Looking into it."
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, MessageDialog))
         await settle(pilot)
     with demo_desk.db.session() as s:
         replied = {m.ticket_id for m in s.exec(
@@ -269,12 +282,13 @@ async def test_mark_duplicate_refused_for_a_chain_then_accepted(demo_desk: Desk)
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_ticket(app, pilot, ticket)
         await pilot.press("O")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, DuplicateDialog)
+                    and app.screen.focused is not None)
         dialog = app.screen
         assert isinstance(dialog, DuplicateDialog)
         await type_text(pilot, f"#{nf}")
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: "no chains" in error_of(dialog))
         assert app.screen is dialog  # kept, to fix and send again
         assert error_of(dialog) == (
             f"✖ #{nf} is itself a duplicate of #{no}: mark #{number_of(demo_desk, ticket)} "
@@ -282,16 +296,17 @@ async def test_mark_duplicate_refused_for_a_chain_then_accepted(demo_desk: Desk)
         )
         dialog.query_one("#original", Input).value = str(no)
         await pilot.press("enter")
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.duplicate_of is not None)
         await settle(pilot)
         assert app.screen is screen
-        assert screen.detail is not None and screen.detail.duplicate_of is not None
         assert screen.detail.duplicate_of.number == no
         assert screen.detail.status_key == "new"  # still open: the technician decides
         assert f"Duplicate of #{no}" in " ".join(shown(screen.query_one("#links")).split())
         # empty unmarks
         await pilot.press("O", "enter")
+        await until(pilot, lambda: screen.detail is not None and screen.detail.duplicate_of is None)
         await settle(pilot)
-        assert screen.detail.duplicate_of is None
         assert not screen.query_one("#links").display
     assert [d.number for d in ticket_detail(demo_desk, original).duplicates] == [nf]
 
@@ -315,14 +330,12 @@ async def test_new_ticket_filed_under_a_parent(demo_desk: Desk) -> None:
         form.query_one("#description", TextArea).text = "Since 9am."
         form.query_one("#parent", Input).value = f"#{number_of(demo_desk, closed)}"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: "is closed" in str(form.query_one("#parent-error").render()))
         assert app.screen is form and not results  # refused, kept as typed
-        error = str(form.query_one("#parent-error").render())
-        assert "is closed" in error
         assert form.query_one("#parent", Input).value == f"#{number_of(demo_desk, closed)}"
         form.query_one("#parent", Input).value = f"#{nm}"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: bool(results))
         assert len(results) == 1 and results[0] is not None
     detail = ticket_detail(demo_desk, results[0])
     assert detail.parent is not None and detail.parent.number == nm

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.screens.ticket import TicketScreen
@@ -47,10 +47,11 @@ async def open_dialog(pilot: Pilot[None], status: str) -> TransitionDialog:
     """s on the ticket, pick the status by name: the transition dialog."""
     app = pilot.app
     await pilot.press("s")
-    await pilot.pause()
-    assert isinstance(app.screen, StatusPicker)
+    await until(pilot, lambda: isinstance(app.screen, StatusPicker)
+                and app.screen.focused is not None)
     await pilot.press(*status, "enter")
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, TransitionDialog)
+                and app.screen.focused is not None)
     dialog = app.screen
     assert isinstance(dialog, TransitionDialog)
     return dialog
@@ -58,11 +59,15 @@ async def open_dialog(pilot: Pilot[None], status: str) -> TransitionDialog:
 
 async def pick_code(pilot: Pilot[None], dialog: TransitionDialog, search: str) -> None:
     """Open the code list (focused first), type to find the code, take it."""
-    dialog.query_one("#code", Select).focus()
+    code = dialog.query_one("#code", Select)
+    code.focus()
+    await until(pilot, lambda: dialog.focused is code)
     await pilot.press("enter")
-    await pilot.pause()
+    # type only once the list has the focus, or the letters go to the closed picker
+    await until(pilot, lambda: code.expanded and dialog.focused in code.children)
     await pilot.press(*search, "enter")
-    await pilot.pause()
+    await until(pilot, lambda: not code.expanded and dialog.focused is code)
+    await settle(pilot)
 
 
 async def resolve_in_dialog(pilot: Pilot[None], summary: str, code: str = "Fixed") -> None:
@@ -70,11 +75,15 @@ async def resolve_in_dialog(pilot: Pilot[None], summary: str, code: str = "Fixed
     dialog = pilot.app.screen
     assert isinstance(dialog, TransitionDialog)
     await pick_code(pilot, dialog, code)
-    dialog.query_one("#summary").focus()
+    field = dialog.query_one("#summary", Input)
+    field.focus()
+    await until(pilot, lambda: dialog.focused is field)
     await pilot.press(*summary)
+    await until(pilot, lambda: field.value == summary)
     dialog.query_one("#time-ok", Checkbox).value = True
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    await until(pilot, lambda: pilot.app.screen is not dialog)
+    await settle(pilot)
 
 
 def error_of(dialog: TransitionDialog) -> str:
@@ -131,7 +140,7 @@ async def test_resolve_with_code_and_time_check(demo_desk: Desk) -> None:
         assert "No time is logged" not in lines
 
         await pilot.press("ctrl+s")  # nothing given yet
-        await pilot.pause()
+        await until(pilot, lambda: "pick a resolution code" in error_of(dialog))
         assert app.screen is dialog
         problem = error_of(dialog)
         assert "pick a resolution code" in problem and "say what fixed it" in problem
@@ -140,10 +149,11 @@ async def test_resolve_with_code_and_time_check(demo_desk: Desk) -> None:
         await pick_code(pilot, dialog, "Hardware")
         assert dialog.query_one("#code", Select).value == "hardware_replaced"
         await pilot.press("tab")
-        assert dialog.focused is not None and dialog.focused.id == "summary"
+        await until(pilot, lambda: dialog.focused is not None and dialog.focused.id == "summary")
         await pilot.press(*"Swapped the failed disk")
         await pilot.press("enter")  # confirms: the time is still unchecked
-        await pilot.pause()
+        await until(pilot, lambda: "Time is correct" in error_of(dialog)
+                    and "pick a resolution code" not in error_of(dialog))
         assert app.screen is dialog
         assert error_of(dialog) == (
             "✖ Not yet: check the logged time and tick “Time is correct”."
@@ -155,10 +165,10 @@ async def test_resolve_with_code_and_time_check(demo_desk: Desk) -> None:
         await settle(pilot)
         assert dialog.query_one("#time-ok", Checkbox).value
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.status_key == "resolved")
         assert app.screen is screen
         # the detail shows the resolution
-        assert screen.detail is not None and screen.detail.status_key == "resolved"
         pane = " ".join(shown(screen.query_one("#resolution", Static)).split())
         assert "Hardware replaced" in pane and "Swapped the failed disk" in pane
 
@@ -185,21 +195,27 @@ async def test_missing_time_is_logged_in_the_dialog(demo_desk: Desk) -> None:
         hint = str(dialog.query_one("#billing-hint", Label).render())
         assert hint.startswith("Contoso Legal: ")
 
-        dialog.query_one("#minutes").focus()
+        minutes = dialog.query_one("#minutes")
+        minutes.focus()
+        await until(pilot, lambda: dialog.focused is minutes)
         await pilot.press("4", "5", "tab", *"Rebuilt the boot record", "enter")
-        await pilot.pause()
+        await until(pilot, lambda: "Logged 45 min" in time_lines(dialog))
+        await settle(pilot)
         assert app.screen is dialog  # enter in the time row logs time, it does not confirm
         lines = time_lines(dialog)
         assert "Logged 45 min" in lines and "No time is logged" not in lines
         assert f"{ME} 45 min" in lines and "Rebuilt the boot record" in lines
         assert dialog.focused is dialog.query_one("#time-ok", Checkbox)
         await pilot.press("space")
+        await until(pilot, lambda: dialog.query_one("#time-ok", Checkbox).value)
 
         await pick_code(pilot, dialog, "Fixed")
-        dialog.query_one("#summary").focus()
+        summary = dialog.query_one("#summary")
+        summary.focus()
+        await until(pilot, lambda: dialog.focused is summary)
         await pilot.press(*"Rebuilt the boot record", "enter")
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen
 
     with demo_desk.db.session() as s:
         [entry] = s.exec(select(TimeEntry).where(TimeEntry.ticket_id == ticket_id)).all()
@@ -218,8 +234,8 @@ async def test_cancel_keeps_the_ticket_as_it_was(demo_desk: Desk) -> None:
         screen = await open_ticket(app, pilot, ticket_id)
         await open_dialog(pilot, "Resolved")
         await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen
     assert stored(demo_desk, ticket_id)[:2] == (status, None)
 
 
@@ -239,8 +255,8 @@ async def test_a_move_within_the_resolved_family_starts_from_the_resolution(
         await pilot.click("#time-ok")
         await until(pilot, lambda: dialog.query_one("#time-ok", Checkbox).value)
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen
     assert stored(demo_desk, ticket_id) == (
         "noc_completed", "software_update", "Patched the BIOS", None)
 
@@ -261,12 +277,16 @@ async def test_close_signs_off_with_notes_and_follow_on(demo_desk: Desk) -> None
         assert f"Resolution: {before.resolution_label} — {before.resolution_summary}" in text
         assert f"Signed off by {ME}" in text
         await pilot.press(*"Ordered a spare PSU")  # the notes have the focus
+        notes = dialog.query_one("#notes", TextArea)
+        await until(pilot, lambda: notes.text == "Ordered a spare PSU")
         await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#follow-replacement_ordered")
         await pilot.click("#follow-change_request")
         await until(pilot, lambda: dialog.query_one("#follow-replacement_ordered", Checkbox).value
                     and dialog.query_one("#follow-change_request", Checkbox).value)
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.detail is not None
+                    and screen.detail.status_key == "closed")
         await settle(pilot)
         assert app.screen is screen
         pane = " ".join(shown(screen.query_one("#resolution", Static)).split())
@@ -288,17 +308,19 @@ async def test_closing_an_unresolved_ticket_asks_for_the_resolution(demo_desk: D
         screen = await open_ticket(app, pilot, ticket_id)
         dialog = await open_dialog(pilot, "Closed")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "pick a resolution code" in error_of(dialog)
+        await until(pilot, lambda: "pick a resolution code" in error_of(dialog))
         await pick_code(pilot, dialog, "Dup")
-        dialog.query_one("#summary").focus()
+        summary = dialog.query_one("#summary", Input)
+        summary.focus()
+        await until(pilot, lambda: dialog.focused is summary)
         await pilot.press(*"Same as the outage ticket")
+        await until(pilot, lambda: summary.value == "Same as the outage ticket")
         await settle(pilot)  # a click on a dialog still being laid out can miss
         await pilot.click("#time-ok")
         await until(pilot, lambda: dialog.query_one("#time-ok", Checkbox).value)
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
         await settle(pilot)
-        assert app.screen is screen
     assert stored(demo_desk, ticket_id) == (
         "closed", "duplicate", "Same as the outage ticket", ME)
 
@@ -313,9 +335,8 @@ async def test_a_refused_close_keeps_what_was_typed(demo_desk: Desk) -> None:
         await pilot.click("#follow-other")  # "other" needs notes saying what
         await until(pilot, lambda: dialog.query_one("#follow-other", Checkbox).value)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: "follow-on 'other' needs closure notes" in error_of(dialog))
         assert app.screen is dialog
-        assert "follow-on 'other' needs closure notes" in error_of(dialog)
         assert dialog.query_one("#follow-other", Checkbox).value
     assert stored(demo_desk, ticket_id)[0] != "closed"
 
