@@ -85,7 +85,9 @@ async def open_form(pilot: Pilot[None]) -> list[int | None]:
     await app.workers.wait_for_complete()
     results: list[int | None] = []
     app.push_screen(NewTicketScreen(app.desk), callback=results.append)
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, NewTicketScreen)
+                and app.screen.focused is not None)
+    await settle(pilot)
     return results
 
 
@@ -96,8 +98,25 @@ def form(app: MspApp) -> NewTicketScreen:
 
 
 async def choose(pilot: Pilot[None], widget_id: str, value: object) -> None:
-    pilot.app.screen.query_one(f"#{widget_id}", Select).value = value
-    await pilot.pause()  # let dependent pickers reload
+    """Set a picker and wait until the form has handled the change: the dependent pickers
+    reload in that handler, and a value chosen before they have is not among the options."""
+    screen = pilot.app.screen
+    select = screen.query_one(f"#{widget_id}", Select)
+    if select.value == value:
+        await settle(pilot)
+        return
+    handled: list[Select.Changed] = []
+
+    def seen(message: object) -> None:
+        if isinstance(message, Select.Changed) and message.select is select:
+            handled.append(message)
+
+    screen.message_signal.subscribe(select, seen, immediate=True)
+    try:
+        select.value = value
+        await until(pilot, lambda: bool(handled))
+    finally:
+        screen.message_signal.unsubscribe(select)
 
 
 def ids(desk: Desk) -> dict[str, int]:
@@ -122,13 +141,13 @@ def text_of(screen: NewTicketScreen, selector: str) -> str:
 
 async def _settle_form(pilot: Pilot[None]) -> None:
     await open_form(pilot)
-    await pilot.pause()
 
 
 async def _submit_empty(pilot: Pilot[None]) -> None:
     await open_form(pilot)
     await pilot.press("ctrl+s")
-    await pilot.pause()
+    screen = form(pilot.app)  # type: ignore[arg-type]
+    await until(pilot, lambda: "required" in text_of(screen, "#subject-error"))
 
 
 def test_empty_form_snapshot(snap_compare, demo_desk: Desk) -> None:  # type: ignore[no-untyped-def]
@@ -172,7 +191,7 @@ async def test_create_a_p1_for_contoso_by_hand(demo_desk: Desk) -> None:
         await pilot.press(*"File server down")
         screen.query_one("#description", TextArea).text = "Nobody can open the case files."
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: bool(results))
         assert len(results) == 1 and results[0] is not None
         assert not isinstance(app.screen, NewTicketScreen)
     ticket_id = results[0]
@@ -208,12 +227,12 @@ async def test_empty_subject_shows_an_error_and_keeps_the_form(demo_desk: Desk) 
         await choose(pilot, "urgency", Level.HIGH)
         screen.query_one("#description", TextArea).text = "Printer jams on every job."
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        subject = screen.query_one("#subject", Input)
+        await until(pilot, lambda: "subject is required" in text_of(screen, "#subject-error")
+                    and subject.has_focus)
         assert results == [] and app.screen is screen
-        assert "subject is required" in text_of(screen, "#subject-error")
         assert screen.query_one("#subject", Input).has_class("-invalid")
         assert "Subject" in text_of(screen, "#summary")
-        assert screen.query_one("#subject", Input).has_focus
         # nothing else was lost
         values = screen.values()
         assert values.client == known["Contoso Legal"]
@@ -223,7 +242,8 @@ async def test_empty_subject_shows_an_error_and_keeps_the_form(demo_desk: Desk) 
         assert text_of(screen, "#description-error") == ""
         # fixing the field clears its error
         await pilot.press(*"Printer jams")
-        await pilot.pause()
+        await until(pilot, lambda: subject.value == "Printer jams")
+        await settle(pilot)
         assert text_of(screen, "#subject-error") == ""
         assert not screen.query_one("#subject", Input).has_class("-invalid")
     assert ticket_count(demo_desk) == before
@@ -245,7 +265,7 @@ async def test_unknown_client_creates_an_unmatched_ticket_without_clocks(
         screen.query_one("#subject", Input).value = "Caller wants a quote"
         screen.query_one("#description", TextArea).text = "Says a friend recommended us."
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: bool(results))
         assert len(results) == 1 and results[0] is not None
     with demo_desk.db.session() as s:
         ticket = s.get(Ticket, results[0])
@@ -265,9 +285,8 @@ async def test_a_client_is_required_unless_unknown_is_chosen(demo_desk: Desk) ->
         screen.query_one("#subject", Input).value = "Something"
         screen.query_one("#description", TextArea).text = "Details"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "Unknown client" in text_of(screen, "#client-error")
-        assert screen.query_one("#client", Select).has_focus
+        await until(pilot, lambda: "Unknown client" in text_of(screen, "#client-error")
+                    and screen.query_one("#client", Select).has_focus)
     assert ticket_count(demo_desk) == before
 
 
@@ -325,13 +344,12 @@ async def test_type_to_search_picks_a_client(demo_desk: Desk) -> None:
         screen = form(app)
         assert screen.query_one("#client", Select).has_focus
         await pilot.press("c", "o", "n", "t")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause()
-        assert screen.values().client == known["Contoso Legal"]
+        await until(pilot, lambda: screen.values().client == known["Contoso Legal"])
         # letters on a picker search; they never reach the app's `q` (quit)
         await pilot.press("escape", "q")
-        await pilot.pause()
+        await settle(pilot)
         assert app.is_running
 
 
@@ -345,13 +363,12 @@ async def test_app_letter_keys_never_drop_or_stack_the_form(demo_desk: Desk) -> 
         depth = len(app.screen_stack)
         for key in ("l", "b", "n", "q"):  # the app's list / board / new / quit keys
             await pilot.press(key)
-            await pilot.pause()
+            await settle(pilot)
             assert app.screen is screen and len(app.screen_stack) == depth
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, DiscardDialog)
+        await until(pilot, lambda: isinstance(app.screen, DiscardDialog))
         await pilot.press("n", "l")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, DiscardDialog) and len(app.screen_stack) == depth + 1
         assert screen.query_one("#subject", Input).value == "Half typed"
 
@@ -361,8 +378,7 @@ async def test_escape_on_a_clean_form_cancels_at_once(demo_desk: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         results = await open_form(pilot)
         await pilot.press("escape")
-        await pilot.pause()
-        assert results == [None]
+        await until(pilot, lambda: results == [None])
 
 
 async def test_escape_on_a_filled_form_asks_first(demo_desk: Desk) -> None:
@@ -373,17 +389,16 @@ async def test_escape_on_a_filled_form_asks_first(demo_desk: Desk) -> None:
         screen = form(app)
         screen.query_one("#subject", Input).value = "Half typed"
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, DiscardDialog)
+        await until(pilot, lambda: isinstance(app.screen, DiscardDialog))
         await pilot.press("escape")  # keep editing
-        await pilot.pause()
-        assert app.screen is screen and results == []
+        await until(pilot, lambda: app.screen is screen)
+        await settle(pilot)
+        assert results == []
         assert screen.query_one("#subject", Input).value == "Half typed"
         await pilot.press("escape")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, DiscardDialog))
         await pilot.press("d")
-        await pilot.pause()
-        assert results == [None]
+        await until(pilot, lambda: results == [None])
     assert ticket_count(demo_desk) == before
 
 
@@ -402,7 +417,6 @@ async def test_a_refused_create_keeps_the_form(
         screen.query_one("#subject", Input).value = "Anything"
         screen.query_one("#description", TextArea).text = "Body"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: "read-only today" in text_of(screen, "#summary"))
         assert results == [] and app.screen is screen
-        assert "read-only today" in text_of(screen, "#summary")
         assert screen.query_one("#subject", Input).value == "Anything"

@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from msp_tui import passwords
 from msp_tui.screens.settings.checklist import ChecklistScreen
+from msp_tui.screens.settings.hub import SettingsScreen
 from msp_tui.screens.settings.rules import EscalationRulesScreen
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import MailboxState
@@ -19,7 +20,7 @@ from tests.conftest import FIXED_NOW
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.mailservers import ImapAccount
 from tests.memory_keyring import MemoryKeyring
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 from tests.smtp_sink import SmtpSink
 
 ADMIN = "jamie.fox@demo-msp.example"
@@ -29,7 +30,10 @@ ADMIN = "jamie.fox@demo-msp.example"
 
 async def open_checklist(pilot) -> ChecklistScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
-    await pilot.press("C", "k")
+    await pilot.press("C")
+    await until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
+    await pilot.press("k")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ChecklistScreen)
@@ -75,13 +79,12 @@ async def test_a_client_without_a_profile_and_enter_jumps_to_clients(admin: Desk
         assert shown["mailbox"][2] == "not configured: email does not become tickets"
         app.clear_notifications()
         await pilot.press(*["down"] * [i.id for i in screen.items].index("clients"), "enter")
-        await settle(pilot)
         if importlib.util.find_spec("msp_tui.screens.settings.clients") is not None:
-            assert type(app.screen).__name__ == "ClientsScreen"
+            await until(pilot, lambda: type(app.screen).__name__ == "ClientsScreen")
         else:  # the clients section is not written yet: the hub said so
+            await until(pilot, lambda: any("Clients is not available" in str(n.message)
+                                           for n in app._notifications))
             assert app.screen is screen
-            assert any("Clients is not available" in str(n.message)
-                       for n in app._notifications)
 
 
 async def test_a_section_key_jumps_straight_to_its_screen(admin: Desk) -> None:
@@ -89,11 +92,10 @@ async def test_a_section_key_jumps_straight_to_its_screen(admin: Desk) -> None:
     async with app.run_test(size=TERMINAL_SIZE) as pilot:
         screen = await open_checklist(pilot)
         await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EscalationRulesScreen))
         await settle(pilot)
-        assert isinstance(app.screen, EscalationRulesScreen)
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.screen is screen
+        await until(pilot, lambda: app.screen is screen)
 
 
 async def test_the_mailbox_error_is_shown_from_stored_state(
@@ -129,6 +131,7 @@ async def test_t_tests_the_mail_servers_live(
         screen = await open_checklist(pilot)
         assert rows(screen)["mailbox"][0] == "✔ ok"
         await pilot.press("t")
+        await until(pilot, lambda: {"imap_live", "smtp_live"} <= rows(screen).keys())
         await settle(pilot)
         shown = rows(screen)
         assert shown["imap_live"][:3] == (

@@ -11,11 +11,12 @@ from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from msp_tui.app import MspApp
 from msp_tui.screens.settings.csv_import import ImportScreen
+from msp_tui.screens.settings.hub import SettingsScreen
 from msp_tui.services import csv_import as svc
 from msp_tui.services.desk import Desk
 from msp_tui.store.models import Client, Contact, ImportBatch, Ticket
 from tests.console_app import TERMINAL_SIZE, make_app
-from tests.pilot_wait import settle
+from tests.pilot_wait import settle, until
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "csv"
 ADMIN = "jamie.fox@demo-msp.example"
@@ -33,8 +34,9 @@ def admin(demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Desk:
 async def open_import(pilot) -> ImportScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
     await pilot.press("C")
-    await settle(pilot)
+    await until(pilot, lambda: isinstance(pilot.app.screen, SettingsScreen))
     await pilot.press("i")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ImportScreen))
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)
@@ -49,7 +51,7 @@ async def fill(pilot, entity: str, preset: str, path: Path | str,
         box.cursor_blink = False  # a blinking cursor makes snapshots flaky
     screen.query_one("#entity", Select).value = entity
     screen.query_one("#preset", Select).value = preset
-    await pilot.pause()
+    await settle(pilot)
     screen.query_one("#path", Input).value = str(path)
     screen.query_one("#zone", Input).value = zone
     await pilot.press("f2")
@@ -255,7 +257,7 @@ def test_snapshot_success(admin: Desk, snap_compare, monkeypatch: pytest.MonkeyP
         await pilot.press("f5")
         await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(_snap_app(admin, monkeypatch), terminal_size=TERMINAL_SIZE,
                         run_before=run_before)
