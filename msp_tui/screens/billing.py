@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
 from msp_tui.engine.billing import EntryState, Period, hours, last_month, money, this_month
-from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog, say_problem
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import billing
 from msp_tui.services.billing import ClientSummary, InvoiceLine
@@ -800,21 +800,16 @@ class CsvPathDialog(FormDialog[tuple[Path, int]]):
         field.focus()
         field.cursor_position = len(field.value)
 
-    def _say(self, text: str) -> None:
-        line = self.query_one("#error", Label)
-        line.update(Text(f"✖ {text}"))
-        line.add_class("-shown")
-
     def _submit(self) -> None:
         raw = self.query_one("#path", Input).value.strip()
         if not raw:
-            self._say("Give a file to save to, e.g. invoice.csv")
+            say_problem(self, "Give a file to save to, e.g. invoice.csv")
             return
         path = Path(raw).expanduser()
         try:
             count = self.save(path)
         except ServiceError as exc:
-            self._say(str(exc))
+            say_problem(self, str(exc))
             self.notify(str(exc), title="Not saved", severity="error")
             return
         self.dismiss((path, count))

@@ -1,4 +1,5 @@
-"""Dialog pieces every screen shares: the modal look and a yes/no question.
+"""Dialog pieces every screen shares: the modal look, the problem line and a yes/no
+question.
 
 One confirm dialog for the whole console, so "y / n / esc" and the safe default (no)
 behave the same everywhere.
@@ -6,10 +7,13 @@ behave the same everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label
 
 # A modal form's look; `.format(name=...)` with the dialog's class name.
@@ -31,6 +35,20 @@ DIALOG_CSS = """
 
 def dialog_css(name: str, extra: str = "") -> str:
     return DIALOG_CSS.format(name=name) + extra
+
+
+def say_problem(dialog: Screen[Any], text: str) -> None:
+    """A problem with the input on the dialog's `#error` line (class "problem"), marked ✖
+    so it reads without colour; the text is shown as typed, not as markup."""
+    line = dialog.query_one("#error", Label)
+    line.update(Text(f"✖ {text}"))
+    line.add_class("-shown")
+
+
+def clear_problem(dialog: Screen[Any]) -> None:
+    line = dialog.query_one("#error", Label)
+    line.update("")
+    line.remove_class("-shown")
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,7 +33,7 @@ from textual.widgets.option_list import Option
 from msp_tui.engine.handoff import HandoffError, HandoffSummary
 from msp_tui.engine.links import LinkError, parse_ticket_number, parse_ticket_numbers
 from msp_tui.engine.vocabulary import StatusCategory
-from msp_tui.screens.dialogs import dialog_css
+from msp_tui.screens.dialogs import dialog_css, say_problem
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.queries import NamedOption, StatusView
@@ -145,7 +144,7 @@ class MessageDialog(ModalScreen[MessageOutcome]):
     def action_send(self) -> None:
         body = self.text
         if not body.strip():
-            _say(self, "Write something first.")
+            say_problem(self, "Write something first.")
             return
         cascade = self.with_children
         try:
@@ -219,7 +218,7 @@ class TimeDialog(FormDialog[TimeInput]):
         try:
             minutes = int(raw)
         except ValueError:
-            _say(self, "Minutes must be a whole number, e.g. 45.")
+            say_problem(self, "Minutes must be a whole number, e.g. 45.")
             return
         answer = TimeInput(
             minutes=minutes,
@@ -304,7 +303,8 @@ class PriorityDialog(FormDialog[PriorityInput]):
     def _submit(self) -> None:
         chosen = self.chosen
         if chosen is None or chosen == self.current:
-            _say(self, f"#{self.ticket_number} is already {self.current}: choose another priority.")
+            say_problem(self, f"#{self.ticket_number} is already {self.current}: "
+                              "choose another priority.")
             return
         answer = PriorityInput(chosen, self.query_one("#reason", Input).value)
         try:
@@ -542,11 +542,11 @@ class TicketNumberDialog(FormDialog[TicketNumberInput]):
         try:
             number = parse_ticket_number(self.query_one(f"#{self.INPUT_ID}", Input).value)
         except LinkError as exc:
-            _say(self, str(exc))
+            say_problem(self, str(exc))
             return
         if number == self.current:
             said = self.SAME_TEXT[0].format(number=number) if number else self.SAME_TEXT[1]
-            _say(self, f"#{self.ticket_number} is {said}: nothing to change.")
+            say_problem(self, f"#{self.ticket_number} is {said}: nothing to change.")
             return
         try:
             self.submit(number)
@@ -629,11 +629,11 @@ class ChildrenDialog(FormDialog[ChildrenInput]):
         try:
             add, remove = parse_ticket_numbers(self.query_one("#children", Input).value)
         except LinkError as exc:
-            _say(self, str(exc))
+            say_problem(self, str(exc))
             return
         add = [n for n in add if n not in self.current_children]
         if not add and not remove:
-            _say(self, "Type the numbers of tickets to link (or -number to take one out).")
+            say_problem(self, "Type the numbers of tickets to link (or -number to take one out).")
             return
         answer = ChildrenInput(tuple(add), tuple(remove))
         try:
@@ -734,7 +734,7 @@ class HandoffDialog(FormDialog[HandoffSummary]):
         try:
             summary = HandoffSummary.of(self.query_one("#symptom", Input).value, **texts)
         except HandoffError as exc:
-            _say(self, str(exc).capitalize() + ".")
+            say_problem(self, str(exc).capitalize() + ".")
             self.query_one("#symptom", Input).focus()
             return
         try:
@@ -745,14 +745,7 @@ class HandoffDialog(FormDialog[HandoffSummary]):
         self.dismiss(summary)
 
 
-def _say(dialog: ModalScreen[object], text: str) -> None:
-    """A problem with the input, on the dialog's error line (marked ✖, not only red)."""
-    line = dialog.query_one("#error", Label)
-    line.update(Text(f"✖ {text}"))  # service messages are text, not markup
-    line.add_class("-shown")
-
-
 def _show_error(dialog: ModalScreen[object], text: str) -> None:
     """Say why the desk refused, in the dialog and as a toast; the input stays as typed."""
-    _say(dialog, text)
+    say_problem(dialog, text)
     dialog.notify(text, title="Not saved", severity="error")

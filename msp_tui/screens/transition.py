@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from msp_tui.engine.vocabulary import FollowOn, StatusCategory
-from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog, clear_problem, say_problem
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import ticket_view
 from msp_tui.services.desk import Desk
@@ -238,7 +238,7 @@ class TransitionDialog(FormDialog[TransitionInput]):
         try:
             minutes = int(raw)
         except ValueError:
-            self._say("Minutes must be a whole number, e.g. 45.")
+            say_problem(self, "Minutes must be a whole number, e.g. 45.")
             minutes_input.focus()
             return
         note = self.query_one("#time-note", Input)
@@ -247,12 +247,12 @@ class TransitionDialog(FormDialog[TransitionInput]):
                 minutes, self.query_one("#billable", Checkbox).value, note.value
             )
         except ServiceError as exc:
-            self._say(str(exc))
+            say_problem(self, str(exc))
             return
         self.query_one("#time-lines", Static).update(time_check_renderable(self.context))
         minutes_input.value = ""
         note.value = ""
-        self._clear()
+        clear_problem(self)
         self.notify(f"#{self.ticket_number}: logged {format_minutes(minutes)}")
         self.query_one("#time-ok", Checkbox).focus()
 
@@ -282,7 +282,7 @@ class TransitionDialog(FormDialog[TransitionInput]):
                 if self.query_one(f"#follow-{kind.value}", Checkbox).value
             )
         if problems:
-            self._say(f"Not yet: {'; '.join(problems)}.")
+            say_problem(self, f"Not yet: {'; '.join(problems)}.")
             return
         answer = TransitionInput(
             reason=summary,
@@ -292,20 +292,11 @@ class TransitionDialog(FormDialog[TransitionInput]):
         try:
             self.submit(answer)
         except ServiceError as exc:
-            self._say(str(exc))
+            say_problem(self, str(exc))
             self.notify(str(exc), title="Status not changed", severity="error")
             return
         self.dismiss(answer)
 
-    def _say(self, text: str) -> None:
-        line = self.query_one("#error", Label)
-        line.update(Text(f"✖ {text}"))
-        line.add_class("-shown")
-
-    def _clear(self) -> None:
-        line = self.query_one("#error", Label)
-        line.update("")
-        line.remove_class("-shown")
 
 
 def needs_input(target: StatusView) -> bool:

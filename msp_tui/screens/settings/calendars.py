@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 
 from msp_tui.engine.calendar_edit import DAY_NAMES, CalendarForm, TimelineDay, zone_problem
-from msp_tui.screens.dialogs import ConfirmDialog
+from msp_tui.screens.dialogs import ConfirmDialog, dialog_css
 from msp_tui.services import calendar_admin
 from msp_tui.services.calendar_admin import CalendarSummary
 from msp_tui.services.desk import Desk
@@ -255,15 +255,8 @@ class CalendarsScreen(Screen[None]):
 class CalendarWhatIfDialog(ModalScreen[bool]):
     """The last word before an edit recalculates running clocks."""
 
-    DEFAULT_CSS = """
-    CalendarWhatIfDialog { align: center middle; }
-    CalendarWhatIfDialog > Vertical {
-        width: 76; height: auto; border: thick $accent; background: $surface; padding: 1 2;
-    }
-    CalendarWhatIfDialog .title { text-style: bold; }
-    CalendarWhatIfDialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    CalendarWhatIfDialog .buttons Button { margin-left: 1; }
-    """
+    DEFAULT_CSS = dialog_css("CalendarWhatIfDialog",
+                             "CalendarWhatIfDialog > Vertical { width: 76; }")
     BINDINGS = [
         Binding("a", "answer(True)", "Apply", id="calendars.whatif.apply"),
         Binding("escape", "answer(False)", "Back to the form", id="calendars.whatif.back"),

@@ -31,7 +31,7 @@ from textual.widgets import (
     TabPane,
 )
 
-from msp_tui.screens.dialogs import ConfirmDialog
+from msp_tui.screens.dialogs import ConfirmDialog, dialog_css
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import client_admin as ca
 from msp_tui.services.desk import Desk
@@ -40,20 +40,16 @@ from msp_tui.store.client_queries import ClientDetail, ClientRow
 
 MARK = "✓"
 NO_SLA = "none"  # the Select value for "no SLA profile"
-_DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 84; max-width: 100%; height: auto; max-height: 100%;
-    padding: 1 2; border: thick $accent; background: $surface;
-}}
-{name} .title {{ text-style: bold; width: 100%; }}
-{name} .hint {{ color: $text-muted; width: 100%; }}
-{name} .field {{ height: auto; }}
-{name} .field Label {{ width: 16; padding: 1 1 0 0; }}
-{name} .field Input {{ width: 1fr; }}
-{name} .buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
-{name} .buttons Button {{ margin-left: 1; }}
-"""
+
+
+def _dialog_css(name: str, extra: str = "") -> str:
+    """The shared modal look, wider, with label + input rows (class "field")."""
+    return dialog_css(name, f"""
+    {name} > Vertical {{ width: 84; }}
+    {name} .field {{ height: auto; }}
+    {name} .field Label {{ width: 16; padding: 1 1 0 0; }}
+    {name} .field Input {{ width: 1fr; }}
+    """ + extra)
 
 
 def _profile_options(desk: Desk) -> list[tuple[str, str]]:
@@ -83,7 +79,7 @@ class ClientRecordDialog(FormDialog[bool]):
     """A contact, asset or escalation contact: text fields and check boxes. `submit`
     makes the desk call; a refusal is toasted and everything typed stays."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ClientRecordDialog")
+    DEFAULT_CSS = _dialog_css("ClientRecordDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="clients.record.cancel")]
 
     def __init__(self, title: str, fields: Sequence[Field],
@@ -133,12 +129,12 @@ class BulkProfileDialog(ModalScreen[ca.BulkResult | None]):
     """Move the marked clients to one profile: preview first (a rolled-back run of the
     very same change), then Apply in one transaction."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="BulkProfileDialog") + """
+    DEFAULT_CSS = _dialog_css("BulkProfileDialog", """
     BulkProfileDialog Select { width: 1fr; margin-top: 1; }
     BulkProfileDialog #bulk_preview {
         height: auto; min-height: 3; margin-top: 1; padding: 0 1; background: $panel;
     }
-    """
+    """)
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="clients.bulk.cancel")]
 
     def __init__(self, desk: Desk, clients: Sequence[ClientRow]) -> None:

@@ -30,7 +30,7 @@ from textual.widgets import (
     Static,
 )
 
-from msp_tui.screens.dialogs import ConfirmDialog
+from msp_tui.screens.dialogs import ConfirmDialog, dialog_css
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import profile_admin
 from msp_tui.services.desk import Desk
@@ -548,21 +548,13 @@ class ProfileWhatIfDialog(ModalScreen[bool]):
     """The what-if of a save: how many due instants move and by how much, then Apply
     (writes everything in one transaction) or Back (to the form, as typed)."""
 
-    DEFAULT_CSS = """
-    ProfileWhatIfDialog { align: center middle; }
-    ProfileWhatIfDialog > Vertical {
-        width: 84; max-width: 100%; height: auto; max-height: 100%;
-        padding: 1 2; border: thick $accent; background: $surface;
-    }
+    DEFAULT_CSS = dialog_css("ProfileWhatIfDialog", """
+    ProfileWhatIfDialog > Vertical { width: 84; }
     ProfileWhatIfDialog Static { width: 100%; }
-    ProfileWhatIfDialog .title { text-style: bold; }
     ProfileWhatIfDialog #headline { margin-top: 1; text-style: bold; }
-    ProfileWhatIfDialog .hint { color: $text-muted; }
     ProfileWhatIfDialog #keys { margin-top: 1; }
     ProfileWhatIfDialog #changes { margin-top: 1; height: auto; max-height: 14; }
-    ProfileWhatIfDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    ProfileWhatIfDialog Button { margin-left: 1; }
-    """
+    """)
     BINDINGS = [
         Binding("a", "answer(True)", "Apply", tooltip="Write the changes now",
                 id="profile_whatif.apply"),
@@ -596,7 +588,7 @@ class ProfileWhatIfDialog(ModalScreen[bool]):
             with VerticalScroll(id="changes"):
                 yield Static(changes)
             yield Static("a apply · b / esc back to the form", id="keys", classes="hint")
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Back", id="back")
                 yield Button("Apply", id="apply", variant="primary")
 
@@ -613,18 +605,11 @@ class ProfileWhatIfDialog(ModalScreen[bool]):
 class CloneDialog(FormDialog[int]):
     """Asks the copy's name; a refused name (taken, empty) keeps the dialog open."""
 
-    DEFAULT_CSS = """
-    CloneDialog { align: center middle; }
-    CloneDialog > Vertical {
-        width: 64; height: auto; padding: 1 2; border: thick $accent; background: $surface;
-    }
+    DEFAULT_CSS = dialog_css("CloneDialog", """
+    CloneDialog > Vertical { width: 64; }
     CloneDialog Static { width: 100%; }
-    CloneDialog .title { text-style: bold; }
-    CloneDialog .hint { color: $text-muted; }
     CloneDialog Input { margin-top: 1; }
-    CloneDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    CloneDialog Button { margin-left: 1; }
-    """
+    """)
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="profile_clone.cancel")]
 
     def __init__(self, source: str, submit: Callable[[str], int]) -> None:
@@ -638,7 +623,7 @@ class CloneDialog(FormDialog[int]):
             yield Static("Targets, pause statuses and alerts are copied; no client uses "
                         "the copy until you move one to it.", classes="hint", markup=False)
             yield Input(f"{self.source} (copy)", id="name", max_length=100)
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Clone", id="ok", variant="primary")
 

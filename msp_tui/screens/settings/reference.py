@@ -36,7 +36,7 @@ from textual.widgets import (
 )
 
 from msp_tui.engine.vocabulary import Level, StatusCategory
-from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog, say_problem
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import reference_admin as ref
 from msp_tui.services.desk import Desk
@@ -138,9 +138,7 @@ class RecordDialog(FormDialog[Values]):
         try:
             said = self.submit(answer)
         except ServiceError as exc:
-            line = self.query_one("#error", Label)
-            line.update(Text(f"✖ {exc}"))
-            line.add_class("-shown")
+            say_problem(self, str(exc))
             self.notify(str(exc), title="Not saved", severity="error", timeout=8)
             return
         if said:

@@ -36,7 +36,7 @@ from textual.widgets import (
 
 from msp_tui.engine.escalation import TRIGGERS
 from msp_tui.engine.vocabulary import RulePhase, Tier
-from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog
+from msp_tui.screens.dialogs import DIALOG_CSS, ConfirmDialog, say_problem
 from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import rule_admin as ra
 from msp_tui.services.desk import Desk
@@ -46,12 +46,6 @@ from msp_tui.services.tickets import ServiceError
 RowT = TypeVar("RowT", AssignmentRuleRow, EscalationRuleRow)
 
 # ---------------------------------------------------------------- the form
-
-
-def _say(dialog: FormDialog[Any], text: str) -> None:
-    line = dialog.query_one("#error", Label)
-    line.update(Text(f"✖ {text}"))  # service messages are text, not markup
-    line.add_class("-shown")
 
 
 def _pretty(value: Mapping[str, Any]) -> str:
@@ -125,7 +119,7 @@ class RuleForm(FormDialog[bool]):
         problems: list[str] = []
         data = _parse(area, self._area(area).text, problems)
         if problems:
-            _say(self, f"{problems[0]} — fix it before using the pickers")
+            say_problem(self, f"{problems[0]} — fix it before using the pickers")
             return
         if value is None:
             data.pop(key, None)
@@ -173,7 +167,7 @@ class RuleForm(FormDialog[bool]):
         try:
             call()
         except ServiceError as exc:
-            _say(self, str(exc))
+            say_problem(self, str(exc))
             self.notify(str(exc), title="Not saved", severity="error")
             return
         self.dismiss(True)
@@ -276,7 +270,7 @@ class AssignmentRuleForm(RuleForm):
     def _submit(self) -> None:
         conditions, actions, problems = self._areas()
         if problems:
-            _say(self, "; ".join(problems))
+            say_problem(self, "; ".join(problems))
             return
         name = self.query_one("#name", Input).value
         phase = str(self.query_one("#phase", Select).value)
@@ -350,7 +344,7 @@ class EscalationRuleForm(RuleForm):
     def _submit(self) -> None:
         _, actions, problems = self._areas()
         if problems:
-            _say(self, "; ".join(problems))
+            say_problem(self, "; ".join(problems))
             return
         profile = self.query_one("#profile", Select)
         profile_id = None if profile.is_blank() else int(profile.value)  # type: ignore[arg-type]
