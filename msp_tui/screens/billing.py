@@ -32,6 +32,7 @@ from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.billing_queries import EntryFilter, InvoiceRow, TimeEntryRow
 from msp_tui.store.queries import NamedOption
+from msp_tui.widgets.row_action_table import RowActionTable
 
 ALL = 0  # "any client / technician" in the filters (ids start at 1)
 PERIODS = [("This month", "this"), ("Last month", "last"), ("Custom from–to", "custom")]
@@ -61,14 +62,6 @@ def _plural(n: int, one: str, many: str) -> str:
 
 class EntryTable(DataTable[str | Text]):
     """The time entries; named so the footer and help say what its keys do."""
-
-
-class ClientTable(DataTable[str | Text]):
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Only this client",
-                tooltip="Filter the entries to the client under the cursor",
-                id="billing.client_only"),
-    ]
 
 
 class BillingScreen(Screen[None]):
@@ -177,7 +170,10 @@ class BillingScreen(Screen[None]):
                 yield table
             with Vertical(id="side"):
                 yield Label("Clients in the period", id="side-title")
-                side = ClientTable(cursor_type="row", id="clients")
+                side = RowActionTable(
+                    enter="Only this client",
+                    tooltip="Filter the entries to the client under the cursor",
+                    binding_id="billing.client_only", zebra_stripes=False, id="clients")
                 side.add_column("Client", key="client", width=14)
                 side.add_column("Unappr", key="unapproved", width=6)
                 side.add_column("Bill h", key="hours", width=6)
@@ -540,13 +536,6 @@ class BillingScreen(Screen[None]):
 # ---------------------------------------------------------------------------- invoices
 
 
-class InvoiceTable(DataTable[str | Text]):
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Lines", tooltip="Show the lines of this invoice",
-                id="invoices.lines"),
-    ]
-
-
 class InvoicesScreen(Screen[None]):
     """The invoice drafts, newest first; the lower table shows one draft's lines."""
 
@@ -591,7 +580,8 @@ class InvoicesScreen(Screen[None]):
         yield Header()
         yield Static(id="status")
         yield Label("No invoice drafts yet: N on the time screen makes one.", id="empty")
-        table = InvoiceTable(cursor_type="row", zebra_stripes=True, id="invoices")
+        table = RowActionTable(enter="Lines", tooltip="Show the lines of this invoice",
+                               binding_id="invoices.lines", id="invoices")
         table.add_column("Number", key="number")
         table.add_column("Client", key="client", width=22)
         table.add_column("Period", key="period")

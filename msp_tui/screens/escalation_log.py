@@ -24,6 +24,7 @@ from msp_tui.services.desk import Desk
 from msp_tui.services.notifications import FilterChoices, NotificationFilter, NotificationRow
 from msp_tui.services.ticket_view import format_instant
 from msp_tui.store.notification_queries import UNASSIGNED
+from msp_tui.widgets.row_action_table import RowActionTable
 
 PAGE_SIZE = 200
 # A symbol and the word, so the level reads without colour too.
@@ -39,19 +40,9 @@ def level_text(level: str) -> Text:
     return Text(label, style=style)
 
 
-class LogTable(DataTable[str | Text]):
-    """The DataTable takes `enter` before the screen does: name it here so the footer,
-    the help and the keymap say what it does."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Open ticket",
-                tooltip="The ticket this notification is about", id="escalations.open"),
-    ]
-
-
 class EscalationLogScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Escalations"
-    AUTO_FOCUS = "LogTable"
+    AUTO_FOCUS = "#log"
     DEFAULT_CSS = """
     EscalationLogScreen #summary { height: 1; padding: 0 1; background: $boost; }
     EscalationLogScreen #empty { padding: 1 2; color: $text-muted; }
@@ -111,7 +102,9 @@ class EscalationLogScreen(Screen[None]):
         yield Header()
         yield Static(id="summary")
         yield Label("", id="empty")
-        table = LogTable(cursor_type="row", zebra_stripes=True)
+        table = RowActionTable(enter="Open ticket",
+                               tooltip="The ticket this notification is about",
+                               binding_id="escalations.open", id="log")
         table.add_column("Received", key="received")
         table.add_column("Level", key="level")
         table.add_column("Ticket", key="ticket")

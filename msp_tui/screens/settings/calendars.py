@@ -37,23 +37,15 @@ from msp_tui.services.calendar_admin import CalendarSummary
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import WhatIf
 from msp_tui.services.tickets import ServiceError
+from msp_tui.widgets.row_action_table import RowActionTable
 
 TIMELINE_DAYS = 14
 HOUR_SCALE = "0     6     12    18    "  # over the 24-cell bar
 
 
-class CalendarTable(DataTable[str | Text]):
-    """The table takes `enter` before the screen: name it so footer and help say so."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Edit", tooltip="Edit the calendar under the cursor",
-                id="calendars.open"),
-    ]
-
-
 class CalendarsScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Business calendars"
-    AUTO_FOCUS = "CalendarTable"
+    AUTO_FOCUS = "#calendars"
     DEFAULT_CSS = """
     CalendarsScreen #summary { height: 1; padding: 0 1; background: $boost; }
     CalendarsScreen DataTable { height: auto; max-height: 1fr; }
@@ -98,7 +90,8 @@ class CalendarsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading calendars…", id="summary")
-        table = CalendarTable(cursor_type="row", zebra_stripes=True)
+        table = RowActionTable(enter="Edit", tooltip="Edit the calendar under the cursor",
+                               binding_id="calendars.open", id="calendars")
         table.add_column("Name", key="name")
         table.add_column("Zone", key="zone")
         table.add_column("Hours", key="hours")
@@ -116,7 +109,7 @@ class CalendarsScreen(Screen[None]):
 
     @property
     def table(self) -> DataTable[str | Text]:
-        return self.query_one(CalendarTable)
+        return self.query_one("#calendars", RowActionTable)
 
     def reload(self, keep_id: int | None = None) -> None:
         current = self.current()

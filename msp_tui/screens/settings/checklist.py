@@ -21,6 +21,7 @@ from msp_tui.screens.settings.hub import SECTIONS, open_section, section
 from msp_tui.services import checklist
 from msp_tui.services.checklist import CheckItem
 from msp_tui.services.desk import Desk
+from msp_tui.widgets.row_action_table import RowActionTable
 
 STATE_LOOK = {
     "ok": ("✔ ok", "green"),
@@ -30,18 +31,9 @@ STATE_LOOK = {
 _JUMP_KEYS = [s.key for s in SECTIONS if s.key != "k"]
 
 
-class ChecklistTable(DataTable[str | Text]):
-    """The DataTable takes `enter` before the screen does: name it for the footer."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Fix it",
-                tooltip="Open the settings section that fixes this item", id="checklist.fix"),
-    ]
-
-
 class ChecklistScreen(Screen[None]):
     BINDING_GROUP_TITLE = "Checklist"
-    AUTO_FOCUS = "ChecklistTable"
+    AUTO_FOCUS = "#checklist"
     DEFAULT_CSS = """
     ChecklistScreen #summary { height: auto; padding: 0 1; background: $boost; }
     ChecklistScreen DataTable { height: 1fr; }
@@ -83,7 +75,9 @@ class ChecklistScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Checking…", id="summary")
-        table = ChecklistTable(cursor_type="row", zebra_stripes=True)
+        table = RowActionTable(
+            enter="Fix it", tooltip="Open the settings section that fixes this item",
+            binding_id="checklist.fix", id="checklist")
         # Fixed widths and rows as tall as their text: a server's error message is long.
         table.add_column("State", key="state", width=8)
         table.add_column("Check", key="title", width=28)

@@ -44,6 +44,7 @@ from msp_tui.services.profile_admin import (
     TargetRow,
 )
 from msp_tui.services.tickets import ServiceError
+from msp_tui.widgets.row_action_table import RowActionTable
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 COLUMNS = (("Profile", "name"), ("Calendar", "calendar"), *((p, p) for p in PRIORITIES),
@@ -65,22 +66,12 @@ def _plural(n: int, noun: str) -> str:
 # ---------------------------------------------------------------- the list
 
 
-class ProfileTable(DataTable[str | Text]):
-    """The DataTable takes `enter` before the screen does: name it here so the footer,
-    the help and the keymap say what it does."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Edit", tooltip="Edit the profile under the cursor",
-                id="profiles.open"),
-    ]
-
-
 class ProfilesScreen(Screen[None]):
     BINDING_GROUP_TITLE = "SLA profiles"
-    AUTO_FOCUS = "ProfileTable"
+    AUTO_FOCUS = "#profiles"
     DEFAULT_CSS = """
     ProfilesScreen #legend { height: 1; padding: 0 1; background: $boost; }
-    ProfilesScreen ProfileTable { height: auto; max-height: 1fr; }
+    ProfilesScreen #profiles { height: auto; max-height: 1fr; }
     ProfilesScreen #detail {
         height: 1fr; padding: 1 2; border-top: solid $primary-background;
     }
@@ -114,7 +105,8 @@ class ProfilesScreen(Screen[None]):
             "enter edit · n new · c clone · x delete · esc back",
             id="legend",
         )
-        yield ProfileTable(cursor_type="row", zebra_stripes=True)
+        yield RowActionTable(enter="Edit", tooltip="Edit the profile under the cursor",
+                             binding_id="profiles.open", id="profiles")
         yield Static(id="detail")
         yield Footer()
 
@@ -124,7 +116,7 @@ class ProfilesScreen(Screen[None]):
 
     @property
     def table(self) -> DataTable[str | Text]:
-        return self.query_one(ProfileTable)
+        return self.query_one("#profiles", RowActionTable)
 
     # ---------------------------------------------------------------- loading
 

@@ -42,6 +42,7 @@ from msp_tui.services import rule_admin as ra
 from msp_tui.services.desk import Desk
 from msp_tui.services.rule_admin import AssignmentRuleRow, EscalationRuleRow, RuleChoices
 from msp_tui.services.tickets import ServiceError
+from msp_tui.widgets.row_action_table import RowActionTable
 
 RowT = TypeVar("RowT", AssignmentRuleRow, EscalationRuleRow)
 
@@ -364,20 +365,11 @@ class EscalationRuleForm(RuleForm):
 # ---------------------------------------------------------------- the lists
 
 
-class RuleTable(DataTable[str | Text]):
-    """The DataTable takes `enter` before the screen does: name it here for the footer."""
-
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Edit", tooltip="Edit the rule under the cursor",
-                id="rules.edit_enter"),
-    ]
-
-
 class RulesScreen(Screen[None], Generic[RowT]):
     """A rule list; subclasses say which rules, which columns and which form."""
 
     BINDING_GROUP_TITLE = "Rules"
-    AUTO_FOCUS = "RuleTable"
+    AUTO_FOCUS = "#rules"
     DEFAULT_CSS = """
     RulesScreen #summary { height: auto; padding: 0 1; background: $boost; }
     RulesScreen #empty { padding: 1 2; color: $text-muted; }
@@ -420,7 +412,8 @@ class RulesScreen(Screen[None], Generic[RowT]):
         yield Header()
         yield Static(self.EXPLAIN, id="summary")
         yield Label("", id="empty")
-        table = RuleTable(cursor_type="row", zebra_stripes=True)
+        table = RowActionTable(enter="Edit", tooltip="Edit the rule under the cursor",
+                               binding_id="rules.edit_enter", id="rules")
         for label, key in self.COLUMNS:
             table.add_column(label, key=key)
         yield table
