@@ -9,17 +9,16 @@ Words and symbols carry every state, so it reads without colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
 from msp_tui.engine.badges import Badge, badge_for, format_countdown
+from msp_tui.screens.live_dashboard import LiveDashboard
 from msp_tui.services.dashboard import (
     ALARM_BELOW,
     GOAL,
@@ -35,6 +34,7 @@ from msp_tui.services.dashboard import (
 )
 from msp_tui.services.desk import Desk
 from msp_tui.store.kpi_queries import BY_CLIENT, BY_PRIORITY, BY_TECHNICIAN, GROUPS
+from msp_tui.store.queries import TicketRow
 from msp_tui.widgets.sla_badge import STYLE, badge_text
 
 GROUP_TITLES = {BY_CLIENT: "client", BY_TECHNICIAN: "technician", BY_PRIORITY: "priority"}
@@ -79,7 +79,7 @@ def badges_text(badges: tuple[tuple[str, int], ...]) -> Text:
     return text
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(LiveDashboard[TeamDashboard]):
     BINDING_GROUP_TITLE = "SLA dashboard"
     AUTO_FOCUS = "#next"
     DEFAULT_CSS = """
@@ -105,17 +105,8 @@ class DashboardScreen(Screen[None]):
         Binding("escape", "back", "Back", tooltip="Leave the dashboard", id="dashboard.back"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, view: TeamDashboard) -> None:
-            super().__init__()
-            self.view = view
-
     def __init__(self, desk: Desk, *, refresh_seconds: float = 2.0) -> None:
-        super().__init__()
-        self.desk = desk
-        self.refresh_seconds = refresh_seconds
-        self.view: TeamDashboard | None = None
-        self.seq = -1
+        super().__init__(desk, refresh_seconds=refresh_seconds)
         self.group = BY_CLIENT
         self.window = len(WINDOWS) - 1  # 30 days: the steadiest breakdown
 
@@ -145,29 +136,17 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "SLA dashboard"
-        self.load()
-        self.set_interval(1.0, self.tick)
-        self.set_interval(self.refresh_seconds, self.poll_changes)
+        super().on_mount()
 
     # ------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, group="dashboard-load", exit_on_error=False)
-    def load(self, force: bool = True) -> None:
-        """Read every aggregate off the UI thread; skip when nothing was written since."""
-        if not force and self.desk.change_seq() == self.seq:
-            return
-        view = team_dashboard(self.desk)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(view))
+    def read(self) -> TeamDashboard:
+        return team_dashboard(self.desk)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "dashboard-load" and event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Dashboard not loaded", severity="error")
+    def countdown_rows(self, view: TeamDashboard) -> Sequence[TicketRow]:
+        return view.next_to_breach
 
-    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
-        view = message.view
-        self.view = view
-        self.seq = view.seq
+    def show(self, view: TeamDashboard) -> None:
         self.sub_title = f"days in {view.zone}"
         self.query_one("#alarm", Static).update(alarm_text(view.windows))
         self.query_one("#csat", Static).update(csat_text(view.csat))
@@ -241,26 +220,6 @@ class DashboardScreen(Screen[None]):
                 key=row.key,
             )
 
-    def poll_changes(self) -> None:
-        """Reload when something was written — only while shown: a ticket opened on top
-        must not pay for a hidden dashboard's aggregates at every write. Back on top, the
-        next poll still sees the sequence moved and reloads."""
-        if self.is_current:
-            self.load(force=False)
-
-    def tick(self) -> None:
-        """Repaint the countdowns from the stored due instants; no query."""
-        if self.view is None:
-            return
-        table = self.query_one("#next", DataTable)
-        now = self.desk.clock.now()
-        for index, row in enumerate(self.view.next_to_breach):
-            if index >= table.row_count:
-                break
-            result = badge_for(row.clocks, now)
-            table.update_cell_at((index, 0), format_countdown(result.remaining))
-            table.update_cell_at((index, 1), badge_text(result))
-
     # ------------------------------------------------------------------ actions
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -270,12 +229,8 @@ class DashboardScreen(Screen[None]):
             self.call_later(self.action_open)
 
     async def action_open(self) -> None:
-        table = self.query_one("#next", DataTable)
-        if self.view is None or not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if key is not None:
-            await self.app.run_action(f"open_ticket({int(key)})")
+        if self.view is not None:
+            await self.open_ticket_at_cursor(self.query_one("#next", DataTable))
 
     def action_group(self) -> None:
         self.group = GROUPS[(GROUPS.index(self.group) + 1) % len(GROUPS)]
@@ -284,10 +239,3 @@ class DashboardScreen(Screen[None]):
     def action_window(self) -> None:
         self.window = (self.window + 1) % len(WINDOWS)
         self._show_breakdown()
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.dismiss(None)

@@ -7,21 +7,19 @@ change-sequence poll; countdowns repaint each second without a query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
 from msp_tui.engine.badges import badge_for, format_countdown
 from msp_tui.screens.dashboard import alarm_text, badges_text, rates_text
+from msp_tui.screens.live_dashboard import LiveDashboard
 from msp_tui.services.dashboard import MyDashboard, csat_text, format_seconds, my_dashboard
-from msp_tui.services.desk import Desk
-from msp_tui.services.tickets import ServiceError
+from msp_tui.store.queries import TicketRow
 from msp_tui.widgets.sla_badge import badge_text
 
 
@@ -33,9 +31,11 @@ def resolution_text(view: MyDashboard) -> Text:
     return text
 
 
-class MyDashboardScreen(Screen[None]):
+class MyDashboardScreen(LiveDashboard[MyDashboard]):
     BINDING_GROUP_TITLE = "My work"
     AUTO_FOCUS = "#queue"
+    COUNTDOWNS = "#queue"
+    NOT_LOADED = "My work not loaded"
     DEFAULT_CSS = """
     MyDashboardScreen #alarm { height: 1; padding: 0 1; }
     MyDashboardScreen #csat { height: 1; padding: 0 1; color: $text-muted; }
@@ -55,18 +55,6 @@ class MyDashboardScreen(Screen[None]):
                 id="my_work.reload"),
         Binding("escape", "back", "Back", tooltip="Leave my work", id="my_work.back"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, view: MyDashboard) -> None:
-            super().__init__()
-            self.view = view
-
-    def __init__(self, desk: Desk, *, refresh_seconds: float = 2.0) -> None:
-        super().__init__()
-        self.desk = desk
-        self.refresh_seconds = refresh_seconds
-        self.view: MyDashboard | None = None
-        self.seq = -1
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,33 +78,18 @@ class MyDashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "My work"
-        self.load()
-        self.set_interval(1.0, self.tick)
-        self.set_interval(self.refresh_seconds, self.poll_changes)
+        super().on_mount()
 
-    @work(thread=True, exclusive=True, group="my-work-load", exit_on_error=False)
-    def load(self, force: bool = True) -> None:
-        if not force and self.desk.change_seq() == self.seq:
-            return
-        try:
-            view = my_dashboard(self.desk)
-        except ServiceError as exc:
-            self.app.call_from_thread(self._refused, str(exc))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(view))
+    def read(self) -> MyDashboard:
+        return my_dashboard(self.desk)
 
-    def _refused(self, why: str) -> None:
+    def countdown_rows(self, view: MyDashboard) -> Sequence[TicketRow]:
+        return view.queue
+
+    def refused(self, why: str) -> None:
         self.query_one("#alarm", Static).update(why)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "my-work-load" and event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="My work not loaded", severity="error")
-
-    def on_my_dashboard_screen_loaded(self, message: Loaded) -> None:
-        view = message.view
-        self.view = view
-        self.seq = view.seq
+    def show(self, view: MyDashboard) -> None:
         self.sub_title = f"{view.me} · days in {view.zone}"
         self.query_one("#alarm", Static).update(alarm_text(view.windows))
         self.query_one("#csat", Static).update(csat_text(view.csat))
@@ -160,24 +133,6 @@ class MyDashboardScreen(Screen[None]):
                                 Text(e.subject, overflow="ellipsis", no_wrap=True),
                                 key=str(e.ticket_id))
 
-    def poll_changes(self) -> None:
-        """Reload when something was written — only while shown: a ticket opened on top
-        must not pay for a hidden dashboard's aggregates at every write. Back on top, the
-        next poll still sees the sequence moved and reloads."""
-        if self.is_current:
-            self.load(force=False)
-
-    def tick(self) -> None:
-        """Repaint the countdowns from the stored due instants; no query."""
-        if self.view is None:
-            return
-        table = self.query_one("#queue", DataTable)
-        now = self.desk.clock.now()
-        for index, row in enumerate(self.view.queue[: table.row_count]):
-            result = badge_for(row.clocks, now)
-            table.update_cell_at((index, 0), format_countdown(result.remaining))
-            table.update_cell_at((index, 1), badge_text(result))
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.call_later(self.action_open)
@@ -185,19 +140,8 @@ class MyDashboardScreen(Screen[None]):
     async def action_open(self) -> None:
         focused = self.focused
         table = focused if isinstance(focused, DataTable) else self.query_one("#queue", DataTable)
-        if not table.row_count:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if key is not None:
-            await self.app.run_action(f"open_ticket({int(key)})")
+        await self.open_ticket_at_cursor(table)
 
     def action_switch(self) -> None:
         other = "#escalations" if self.focused and self.focused.id == "queue" else "#queue"
         self.query_one(other, DataTable).focus()
-
-    def action_reload(self) -> None:
-        self.load()
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.dismiss(None)
