@@ -32,6 +32,7 @@ from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.billing_queries import EntryFilter, InvoiceRow, TimeEntryRow
 from msp_tui.store.queries import NamedOption
+from msp_tui.widgets.measured_table import MeasuredTable
 from msp_tui.widgets.row_action_table import RowActionTable
 
 ALL = 0  # "any client / technician" in the filters (ids start at 1)
@@ -60,7 +61,7 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-class EntryTable(DataTable[str | Text]):
+class EntryTable(MeasuredTable[str | Text]):
     """The time entries; named so the footer and help say what its keys do."""
 
 

@@ -35,6 +35,7 @@ from msp_tui.services.dashboard import (
 from msp_tui.services.desk import Desk
 from msp_tui.store.kpi_queries import BY_CLIENT, BY_PRIORITY, BY_TECHNICIAN, GROUPS
 from msp_tui.store.queries import TicketRow
+from msp_tui.widgets.measured_table import MeasuredTable
 from msp_tui.widgets.sla_badge import STYLE, badge_text
 
 GROUP_TITLES = {BY_CLIENT: "client", BY_TECHNICIAN: "technician", BY_PRIORITY: "priority"}
@@ -122,14 +123,14 @@ class DashboardScreen(LiveDashboard[TeamDashboard]):
                 yield Sparkline([], id="compliance-trend")
                 yield Label("", id="breach-title", classes="title")
                 yield Sparkline([], id="breach-trend")
-        next_table: DataTable[str | Text] = DataTable(id="next", cursor_type="row")
+        next_table: DataTable[str | Text] = MeasuredTable(id="next", cursor_type="row")
         next_table.add_column("Due in", width=7)  # fixed: countdowns change width as they tick
         next_table.add_column("SLA", width=11)
         next_table.add_columns("#", "Pri", "Client", "Subject", "Assignee")
         yield Label("Next to breach", classes="title")
         yield next_table
         yield Label("", id="breakdown-title", classes="title")
-        breakdown: DataTable[str | Text] = DataTable(id="breakdown", cursor_type="row",
+        breakdown: DataTable[str | Text] = MeasuredTable(id="breakdown", cursor_type="row",
                                                      zebra_stripes=True)
         yield breakdown
         yield Footer()

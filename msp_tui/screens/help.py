@@ -14,6 +14,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
+from msp_tui.widgets.measured_table import MeasuredTable
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -67,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Label(f"[b]Keys — {self.title_text}[/b]   (esc to close; remap any of them by "
                         "id in the \\[keymap] section of config.toml)")
-            table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = MeasuredTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Action", "What it does", "Binding id")
             for e in self.entries:
                 table.add_row(e.key, e.description, e.tooltip, e.binding_id)

@@ -21,6 +21,7 @@ from msp_tui.services.mail_intake import IntakeSettings
 from msp_tui.services.ticket_view import format_instant
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.mail_queries import QuarantineRow
+from msp_tui.widgets.measured_table import MeasuredTable
 
 
 class RawMailScreen(ModalScreen[None]):
@@ -78,7 +79,7 @@ class QuarantineScreen(Screen[None]):
         yield Header()
         yield Static(id="mailboxes")
         yield Label("", id="empty")
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = MeasuredTable(cursor_type="row", zebra_stripes=True)
         table.add_columns("Received", "From", "Subject", "Why", "Size")
         yield table
         yield Footer()

@@ -20,6 +20,7 @@ from msp_tui.screens.dashboard import alarm_text, badges_text, rates_text
 from msp_tui.screens.live_dashboard import LiveDashboard
 from msp_tui.services.dashboard import MyDashboard, csat_text, format_seconds, my_dashboard
 from msp_tui.store.queries import TicketRow
+from msp_tui.widgets.measured_table import MeasuredTable
 from msp_tui.widgets.sla_badge import badge_text
 
 
@@ -65,13 +66,13 @@ class MyDashboardScreen(LiveDashboard[MyDashboard]):
             yield Static(id="rates")
             yield Static(id="resolution")
         yield Label("My queue", id="queue-title", classes="title")
-        queue: DataTable[str | Text] = DataTable(id="queue", cursor_type="row")
+        queue: DataTable[str | Text] = MeasuredTable(id="queue", cursor_type="row")
         queue.add_column("Due in", width=7)  # fixed: countdowns change width as they tick
         queue.add_column("SLA", width=11)
         queue.add_columns("#", "Pri", "Status", "Client", "Subject")
         yield queue
         yield Label("My open escalations", id="escalations-title", classes="title")
-        escalations: DataTable[str | Text] = DataTable(id="escalations", cursor_type="row")
+        escalations: DataTable[str | Text] = MeasuredTable(id="escalations", cursor_type="row")
         escalations.add_columns("#", "Status", "Why", "Subject")
         yield escalations
         yield Footer()

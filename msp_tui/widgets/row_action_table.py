@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
+
+from msp_tui.widgets.measured_table import MeasuredTable
 
 
-class RowActionTable(DataTable[str | Text]):
+class RowActionTable(MeasuredTable[str | Text]):
     """Rows of text; `enter` posts RowSelected under the description `enter`."""
 
     def __init__(self, *, enter: str, tooltip: str, binding_id: str,

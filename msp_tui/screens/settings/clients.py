@@ -37,6 +37,7 @@ from msp_tui.services import client_admin as ca
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.client_queries import ClientDetail, ClientRow
+from msp_tui.widgets.measured_table import MeasuredTable
 
 MARK = "✓"
 NO_SLA = "none"  # the Select value for "no SLA profile"
@@ -262,7 +263,7 @@ class ClientsScreen(Screen[None]):
         yield Input(placeholder="Filter by name (/ to come here, enter to go back to the list)",
                     id="filter")
         yield Label("", id="summary")
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True,
+        table: DataTable[str | Text] = MeasuredTable(cursor_type="row", zebra_stripes=True,
                                                  id="clients")
         table.add_column(MARK, key="mark", width=1)
         for label, key, width in (
@@ -527,7 +528,7 @@ class ClientEditorScreen(Screen[None]):
 
     @staticmethod
     def _table(table_id: str, columns: Sequence[str]) -> DataTable[str | Text]:
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True,
+        table: DataTable[str | Text] = MeasuredTable(cursor_type="row", zebra_stripes=True,
                                                  id=table_id)
         table.add_columns(*columns)
         return table

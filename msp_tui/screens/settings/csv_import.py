@@ -39,6 +39,7 @@ from msp_tui.engine import csv_import as eng
 from msp_tui.services import csv_import as svc
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
+from msp_tui.widgets.measured_table import MeasuredTable
 
 VALUE_WIDTH = 12  # five rows of values beside the mapping on a 140-column terminal
 ENTITY_LABELS = {"clients": "Clients", "contacts": "Contacts", "assets": "Assets",
@@ -160,10 +161,10 @@ class ImportScreen(Screen[None]):
                 yield Label("Columns appear here after Preview: each field takes one "
                             "column of the file (* required).", id="hint")
             with Vertical(id="right"):
-                table: DataTable[str | Text] = DataTable(id="preview", zebra_stripes=True)
+                table: DataTable[str | Text] = MeasuredTable(id="preview", zebra_stripes=True)
                 table.border_title = "The first rows as they will be read"
                 yield table
-                errors: DataTable[str | Text] = DataTable(id="errors", zebra_stripes=True,
+                errors: DataTable[str | Text] = MeasuredTable(id="errors", zebra_stripes=True,
                                                           cursor_type="row")
                 errors.border_title = "Nothing was imported: fix these rows and try again"
                 yield errors

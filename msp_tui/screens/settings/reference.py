@@ -41,6 +41,7 @@ from msp_tui.screens.form_dialog import FormDialog
 from msp_tui.services import reference_admin as ref
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import ServiceError
+from msp_tui.widgets.measured_table import MeasuredTable
 
 # ---------------------------------------------------------------- the form
 
@@ -208,7 +209,7 @@ class AdminTabsScreen(Screen[None]):
             for tab in self.TABS:
                 with TabPane(tab.title, id=tab.id):
                     yield Label(tab.hint, classes="tab-hint", markup=False)
-                    table: DataTable[Cell] = DataTable(
+                    table: DataTable[Cell] = MeasuredTable(
                         id=f"{tab.id}-table", cursor_type="row", zebra_stripes=True,
                         classes="-short" if tab.short else "",
                     )
