@@ -9,6 +9,7 @@ are never used.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 
@@ -57,9 +58,12 @@ def calendar_from_row(row: BusinessCalendarRow, holidays: list[date]) -> Busines
     return _build(fingerprint(row, holidays))
 
 
+_CACHE = "msp_tui.calendars"  # per transaction, in the session's info
+
+
 def load_calendar(s: Session, calendar_id: int) -> BusinessCalendar:
     """The calendar of a row id, cached per transaction and across transactions."""
-    cache: dict[int, BusinessCalendar] = s.info.setdefault("msp_tui.calendars", {})
+    cache: dict[int, BusinessCalendar] = s.info.setdefault(_CACHE, {})
     cal = cache.get(calendar_id)
     if cal is None:
         row = s.get(BusinessCalendarRow, calendar_id)
@@ -72,6 +76,12 @@ def load_calendar(s: Session, calendar_id: int) -> BusinessCalendar:
     return cal
 
 
+def share_calendars(s: Session, by_id: Mapping[int, BusinessCalendar]) -> None:
+    """Lend calendars already read (a job's run) to a transaction, so the services it
+    calls take them from `load_calendar`'s cache instead of reading them again."""
+    s.info.setdefault(_CACHE, {}).update(by_id)
+
+
 def forget_calendars(s: Session) -> None:
     """After editing a calendar inside a transaction, re-read it."""
-    s.info.pop("msp_tui.calendars", None)
+    s.info.pop(_CACHE, None)

@@ -45,7 +45,7 @@ from msp_tui.engine.vocabulary import ClockState, StatusCategory
 from msp_tui.services import outbox, sla
 from msp_tui.services import tickets as tk
 from msp_tui.services.assignment import open_loads
-from msp_tui.services.calendars import load_calendar
+from msp_tui.services.calendars import load_calendar, share_calendars
 from msp_tui.services.escalation_rules import load_rules
 from msp_tui.services.outbox import OutboundSettings
 from msp_tui.services.tick import acquire_lease
@@ -328,9 +328,6 @@ def _note(s: Session, key: str, detail: str) -> None:
               .values(detail=detail[:1000]).execution_options(synchronize_session=False))
 
 
-_SESSION_CALENDARS = "msp_tui.calendars"  # services.calendars.load_calendar's cache
-
-
 class _Calendars:
     """Every business calendar, and the one each profile runs on, read once per run (in
     its first transaction) and shared by all its steps."""
@@ -349,9 +346,8 @@ class _Calendars:
     def lend(self, s: Session) -> None:
         """Hand the run's calendars to a transaction of the run, so the ticket services it
         calls (an assignment re-computes the idle window) use them instead of re-reading
-        them. `load_calendar` keeps its per-transaction cache under this key; if that ever
-        changes this only costs the reads again."""
-        s.info.setdefault(_SESSION_CALENDARS, {}).update(self.by_id)
+        them."""
+        share_calendars(s, self.by_id)
 
     def get(self, s: Session, calendar_id: int) -> BusinessCalendar:
         """One added while the run goes on is read then, in that transaction."""
