@@ -32,6 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
+from msp_tui.services.admin_edits import fail_if
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -56,11 +57,6 @@ from msp_tui.store.models import (
 )
 
 _HHMM = re.compile(r"^\d{1,2}:\d{2}$")
-
-
-def _refuse(problems: Sequence[str]) -> None:
-    if problems:
-        raise ServiceError("; ".join(problems))
 
 
 # ---------------------------------------------------------------- reads
@@ -146,7 +142,7 @@ def _check_client(s: Session, data: ClientInput, client_id: int | None) -> tuple
             problems.append(f"hourly rate {data.hourly_rate!r} is implausibly high")
         else:
             cents = int(amount * 100)
-    _refuse(problems)
+    fail_if(problems)
     return name, cents
 
 
@@ -228,7 +224,7 @@ def add_domain(desk: Desk, client_id: int, text: str) -> int:
     with desk.db.session() as s:
         client = _client(s, client_id)
         domain, problem = clean_domain(text)
-        _refuse([problem] if problem else [])
+        fail_if([problem] if problem else [])
         owner = s.exec(
             select(Client.name, Client.id)
             .join(ClientDomain, ClientDomain.client_id == Client.id)  # type: ignore[arg-type]
@@ -266,7 +262,7 @@ def add_portal_login(desk: Desk, client_id: int, text: str) -> int:
     with desk.db.session() as s:
         _client(s, client_id)
         email, problem = email_problem(text, "a portal login")
-        _refuse([problem] if problem else [])
+        fail_if([problem] if problem else [])
         owner = s.exec(
             select(Client.name, Client.id)
             .join(PortalLogin, PortalLogin.client_id == Client.id)  # type: ignore[arg-type]
@@ -333,7 +329,7 @@ def _check_contact(s: Session, data: ContactInput, contact_id: int | None
     problem = phone_problem(phone)
     if phone and problem:
         problems.append(problem)
-    _refuse(problems)
+    fail_if(problems)
     return name, email, phone
 
 
@@ -414,7 +410,7 @@ def _check_asset(s: Session, client_id: int, data: AssetInput, asset_id: int | N
         upn, problem = email_problem(upn, "a user")
         if problem:
             problems.append(f"user: {problem}")
-    _refuse(problems)
+    fail_if(problems)
     return host, kind, upn
 
 
@@ -528,7 +524,7 @@ def parse_windows_text(text: str) -> tuple[dict[str, Any], ...]:
         out.append({"days": days, "start": start, "end": end, "tz": parts[2]})
     if not problems:
         problems.extend(_window_problems(out))
-    _refuse(problems)
+    fail_if(problems)
     return tuple(out)
 
 
@@ -606,7 +602,7 @@ def _check_escalation(data: EscalationInput) -> tuple[str, list[str], list[str],
          "tz": w.get("tz") or "UTC"}
         for w in windows
     ] if not problems else []
-    _refuse(problems)
+    fail_if(problems)
     return name, phones, emails, normalised
 
 
@@ -797,7 +793,7 @@ def _check_bulk(s: Session, client_ids: Sequence[int], profile_id: int | None) -
         problems.append(f"no client with id {', '.join(missing)}")
     if profile_id is not None and s.get(SlaProfile, profile_id) is None:
         problems.append(f"no SLA profile with id {profile_id}")
-    _refuse(problems)
+    fail_if(problems)
     return ids
 
 

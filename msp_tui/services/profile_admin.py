@@ -21,6 +21,7 @@ from msp_tui.engine.vocabulary import StatusCategory
 from msp_tui.services import sla
 from msp_tui.services import sla_admin as admin
 from msp_tui.services.admin_access import require_admin
+from msp_tui.services.admin_edits import fail_if
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import DEFAULT_THRESHOLDS, PRIORITIES, TargetSpec, WhatIf
 from msp_tui.services.tickets import Actor, ServiceError
@@ -248,7 +249,7 @@ def preview_save(desk: Desk, form: ProfileForm) -> SavePreview:
     at, actor = desk.clock.now(), desk.actor()
 
     def run(s: Session) -> tuple[list[sla.DueShift], tuple[str, ...]]:
-        _refuse(problems(s, form, parsed))
+        fail_if(problems(s, form, parsed), sep="\n")
         mark = s.exec(select(sa.func.max(AuditEvent.id))).one() or 0
         _, shifts = _apply(s, form, parsed, at, actor)
         s.flush()
@@ -273,7 +274,7 @@ def save(desk: Desk, form: ProfileForm) -> Saved:
     parsed = _parse(form)
     with desk.db.session() as s:
         serialize_writes(s)  # the name check and the write see no other console between
-        _refuse(problems(s, form, parsed))
+        fail_if(problems(s, form, parsed), sep="\n")
         pid, shifts = _apply(s, form, parsed, desk.clock.now(), desk.actor())
     return Saved(pid, admin.summarize(shifts))
 
@@ -365,11 +366,6 @@ def problems(s: Session, form: ProfileForm, parsed: _Parsed) -> list[str]:
     found += admin.threshold_problems(parsed.thresholds)
     found += admin.minutes_problems(parsed.near_due_margin, parsed.business_day)
     return [msg for msg in found if msg]
-
-
-def _refuse(found: list[str]) -> None:
-    if found:
-        raise ServiceError("\n".join(found))
 
 
 def _parse(form: ProfileForm) -> _Parsed:

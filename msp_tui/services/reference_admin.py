@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
+from msp_tui.services.admin_edits import fail_if
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import Actor, ServiceError, audit
@@ -60,12 +61,6 @@ SLA_EFFECT: Final = {
 _STATUS_STEP: Final = 10
 
 R = TypeVar("R", Status, ResolutionCode)
-
-
-def fail_if(problems: Sequence[str]) -> None:
-    """One error for every problem found, so the user fixes them in one go."""
-    if problems:
-        raise ServiceError("; ".join(problems))
 
 
 def plural(n: int, word: str) -> str:
