@@ -9,8 +9,11 @@ screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from msp_tui.services.tickets import ServiceError
+from sqlmodel import Session
+
+from msp_tui.services.tickets import Actor, ServiceError, audit
 
 
 def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
@@ -19,3 +22,19 @@ def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
     problems are long enough to need it."""
     if problems:
         raise ServiceError(sep.join(problems))
+
+
+def audit_changes(
+    s: Session,
+    at: datetime,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    changes: Sequence[tuple[str, object, object]],
+) -> None:
+    """One audit row per (field, old, new) whose value changed, in the order given; an
+    unchanged field writes nothing, so a save that changes one field logs one row."""
+    for field, old, new in changes:
+        if old != new:
+            audit(s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field,
+                  old=old, new=new)

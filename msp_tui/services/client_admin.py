@@ -32,7 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import fail_if
+from msp_tui.services.admin_edits import audit_changes, fail_if
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -198,13 +198,7 @@ def update_client(desk: Desk, client_id: int, data: ClientInput, *,
             "notes": data.notes.strip(),
             "active": data.active,
         }
-        for field, value in new.items():
-            old = getattr(client, field)
-            if old != value:
-                setattr(client, field, value)
-                audit(s, at=at, actor=actor, entity="client", entity_id=client_id,
-                      field=field, old=old, new=value)
-        s.add(client)
+        _set_fields(s, client, "client", client_id, at, actor, new)
         reapplied = 0
         if data.sla_profile_id != client.sla_profile_id or reapply_to_open_tickets:
             reapplied = sla_admin.set_client_profile(
@@ -647,10 +641,7 @@ def update_escalation_contact(desk: Desk, contact_id: int, data: EscalationInput
             ("emails", ", ".join(row.emails or []), ", ".join(emails)),
             ("call_windows", windows_text(row.call_windows or []), windows_text(windows)),
         ]
-        for field, old, new in changes:
-            if old != new:
-                audit(s, at=at, actor=actor, entity="escalation_contact", entity_id=contact_id,
-                      field=field, old=old, new=new)
+        audit_changes(s, at, actor, "escalation_contact", contact_id, changes)
         row.name, row.phones, row.emails, row.call_windows = name, phones, emails, windows
         s.add(row)
         bump_change_seq(s)
@@ -855,12 +846,11 @@ def _escalation(s: Session, contact_id: int) -> EscalationContact:
 def _set_fields(s: Session, row: Any, entity: str, entity_id: int, at: datetime,
                 actor: Actor, values: dict[str, Any]) -> None:
     """Assign the changed fields, one audit row each."""
-    for field, value in values.items():
-        old = getattr(row, field)
+    changes = [(field, getattr(row, field), value) for field, value in values.items()]
+    for field, old, value in changes:
         if old != value:
             setattr(row, field, value)
-            audit(s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field,
-                  old=old, new=value)
+    audit_changes(s, at, actor, entity, entity_id, changes)
     s.add(row)
 
 

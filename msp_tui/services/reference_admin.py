@@ -22,9 +22,7 @@ What protects the rest of the desk:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Final, TypeVar
 
 import sqlalchemy as sa
@@ -32,10 +30,10 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import fail_if
+from msp_tui.services.admin_edits import audit_changes, fail_if
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
-from msp_tui.services.tickets import Actor, ServiceError, audit
+from msp_tui.services.tickets import ServiceError
 from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
     Category,
@@ -65,20 +63,6 @@ R = TypeVar("R", Status, ResolutionCode)
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def audit_changes(
-    s: Session,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    changes: Sequence[tuple[str, object, object]],
-) -> None:
-    for field, old, new in changes:
-        if old != new:
-            audit(s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field,
-                  old=old, new=new)
 
 
 def clean_text(value: str | None, what: str, limit: int, problems: list[str]) -> str:

@@ -39,6 +39,7 @@ from msp_tui.engine.vocabulary import PriorityCode, RulePhase
 from msp_tui.services import assignment, escalation
 from msp_tui.services import tickets as tk
 from msp_tui.services.admin_access import require_admin
+from msp_tui.services.admin_edits import audit_changes
 from msp_tui.services.desk import Desk
 from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
@@ -468,8 +469,7 @@ def edit_assignment_rule(desk: Desk, rule_id: int, *, name: str, phase: str,
             changes.append(("active", row.active, active))
         if not changes:
             return
-        for field_name, old, new in changes:
-            _audit(desk, s, ASSIGNMENT, rule_id, field_name, old, new)
+        audit_changes(s, desk.clock.now(), desk.actor(), ASSIGNMENT, rule_id, changes)
         row.name, row.phase, row.active = spec.name, phase, active
         row.conditions, row.actions = dict(spec.conditions), dict(spec.actions)
         s.add(row)
@@ -546,8 +546,7 @@ def edit_escalation_rule(desk: Desk, rule_id: int, *, profile_id: int | None, tr
             changes.append(("active", row.active, active))
         if not changes:
             return
-        for field_name, old, new in changes:
-            _audit(desk, s, ESCALATION, rule_id, field_name, old, new)
+        audit_changes(s, desk.clock.now(), desk.actor(), ESCALATION, rule_id, changes)
         row.profile_id, row.trigger, row.active = profile_id, trigger, active
         row.actions = dict(actions)
         s.add(row)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
-from msp_tui.services.admin_edits import fail_if
-from msp_tui.services.tickets import ServiceError
+from msp_tui.services.admin_edits import audit_changes, fail_if
+from msp_tui.services.tickets import Actor, ServiceError
+from msp_tui.store.db import Database
+from msp_tui.store.models import AuditEvent
+from tests.conftest import FIXED_NOW
 
 
 def test_no_problem_refuses_nothing() -> None:
@@ -28,3 +32,38 @@ def test_long_problems_can_go_one_per_line() -> None:
     assert str(exc.value).splitlines() == [
         "P1 response: missing", "alert thresholds: 'x' is not a whole percentage",
     ]
+
+
+def _audit_rows(db: Database) -> list[tuple[str, int, str, str | None, str | None, str]]:
+    with db.session() as s:
+        rows = s.exec(select(AuditEvent).order_by(AuditEvent.id)).all()  # type: ignore[arg-type]
+        return [(r.entity, r.entity_id, r.field, r.old_value, r.new_value, r.actor)
+                for r in rows]
+
+
+def test_one_audit_row_for_each_changed_field_in_the_order_given(empty_db: Database) -> None:
+    who = Actor("Jamie Fox", None)
+    with empty_db.session() as s:
+        audit_changes(s, FIXED_NOW, who, "client", 7, [
+            ("name", "Alpine", "Alpine Bakery"),
+            ("vip", False, False),  # unchanged: no row
+            ("hourly_rate_cents", 15000, 14950),
+            ("notes", None, None),  # unchanged: no row
+            ("sla_profile", "Gold", None),  # cleared: a row with no new value
+            ("created", None, "x"),
+        ])
+    assert _audit_rows(empty_db) == [
+        ("client", 7, "name", "Alpine", "Alpine Bakery", "Jamie Fox"),
+        ("client", 7, "hourly_rate_cents", "15000", "14950", "Jamie Fox"),
+        ("client", 7, "sla_profile", "Gold", None, "Jamie Fox"),
+        ("client", 7, "created", None, "x", "Jamie Fox"),
+    ]
+    with empty_db.session() as s:
+        assert {r.at for r in s.exec(select(AuditEvent))} == {FIXED_NOW}
+
+
+def test_nothing_changed_writes_no_audit_row(empty_db: Database) -> None:
+    with empty_db.session() as s:
+        audit_changes(s, FIXED_NOW, Actor("system"), "status", 3,
+                      [("name", "New", "New"), ("active", True, True)])
+    assert _audit_rows(empty_db) == []
