@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from msp_tui.screens.dialogs import ConfirmDialog
 from msp_tui.services import mail_admin
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import my_zone
 from msp_tui.services.mail_intake import IntakeSettings
 from msp_tui.services.ticket_view import format_instant
 from msp_tui.services.tickets import ServiceError
@@ -72,8 +73,7 @@ class QuarantineScreen(Screen[None]):
         self.desk = desk
         self.intake = intake or IntakeSettings()
         self.rows: list[QuarantineRow] = []
-        me = desk.me()
-        self.zone = (me.timezone if me and me.timezone else None) or "UTC"
+        self.zone = my_zone(desk)  # mine; else the desk's home; an unknown name is skipped
 
     def compose(self) -> ComposeResult:
         yield Header()

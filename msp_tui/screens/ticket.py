@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -59,6 +58,7 @@ from msp_tui.screens.transition import request_status_change
 from msp_tui.services import handoff, ticket_view
 from msp_tui.services.desk import Desk
 from msp_tui.services.handoff import ContactView
+from msp_tui.services.local_zone import zone_or_utc
 from msp_tui.services.ticket_view import (
     delivery_text,
     format_duration,
@@ -99,7 +99,7 @@ def _short(at: datetime | None, zone: str) -> str:
 
 def _compact(at: datetime | None, zone: str) -> str:
     """For the KPI log, where width is scarce: "24 Nov 14:00"."""
-    return at.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M") if at else "—"
+    return at.astimezone(zone_or_utc(zone)).strftime("%d %b %H:%M") if at else "—"
 
 
 def _compact_duration(seconds: int) -> str:

@@ -29,6 +29,7 @@ from msp_tui.engine.calendar_edit import (
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import my_zone
 from msp_tui.services.sla_admin import WhatIf
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.db import bump_change_seq, serialize_writes
@@ -110,10 +111,9 @@ def read_calendar(desk: Desk, calendar_id: int) -> CalendarForm:
 
 
 def new_form(desk: Desk) -> CalendarForm:
-    """A blank calendar to start from: Monday-Friday 09:00-17:00 in my zone."""
-    me = desk.me()
-    return CalendarForm(name="", tz=(me.timezone if me and me.timezone else "UTC"),
-                        days=DEFAULT_DAYS)
+    """A blank calendar to start from: Monday-Friday 09:00-17:00 in my zone (else the desk's
+    home; a stored name the tz database lacks is never proposed: the form would refuse it)."""
+    return CalendarForm(name="", tz=my_zone(desk), days=DEFAULT_DAYS)
 
 
 def usage(s: Session, calendar_id: int) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
@@ -28,6 +27,7 @@ from msp_tui.engine.vocabulary import (
 from msp_tui.services import sla, tickets
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import first_known, viewer_zone, zone_or_utc
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store import ticket_queries as tq
 from msp_tui.store.models import Client, ResolutionCode, Ticket
@@ -182,7 +182,8 @@ def resolution_codes(desk: Desk) -> list[ResolutionCodeView]:
 def log_time(
     desk: Desk, ticket_id: int, *, minutes: int, billable: bool, note: str = ""
 ) -> None:
-    """Log my time on a ticket, dated today in my zone; one transaction."""
+    """Log my time on a ticket, dated today in my zone (`local_zone.viewer_zone`, the
+    billing screen's "today" too); one transaction."""
     at = desk.clock.now()
     with desk.db.session() as s:
         me = technician_by_email(s, desk.me_email) if desk.me_email else None
@@ -197,7 +198,7 @@ def log_time(
             technician_id=me.id,
             minutes=minutes,
             billable=billable,
-            work_date=at.astimezone(_zone_or_utc(me.timezone)).date(),
+            work_date=at.astimezone(zone_or_utc(viewer_zone(s, me))).date(),
             at=at,
             note=note.strip(),
         )
@@ -245,28 +246,15 @@ def _target_label(clock: ClockView, rules: sla.Rules | None, calendar_day: int) 
 
 
 def _display_zone(s: Session, me: TechnicianView | None, detail: TicketDetail) -> str:
-    """My zone; else the zone of the calendar the clocks count on; else UTC."""
-    candidates = [me.timezone if me else None]
+    """My zone; else the zone of the calendar the clocks count on; else UTC.
+
+    Unlike `local_zone.viewer_zone` the second choice is this ticket's calendar, not the
+    desk's first one: a ticket of a client served from elsewhere reads in that client's hours.
+    """
     calendar_id = detail.clocks[0].calendar_id if detail.clocks else None
     calendar_id = calendar_id or detail.client_profile_calendar_id
-    if calendar_id is not None:
-        candidates.append(load_calendar(s, calendar_id).tz)
-    for name in candidates:
-        if name and _valid_zone(name):
-            return name
-    return "UTC"
-
-
-def _valid_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def _zone_or_utc(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name) if name and _valid_zone(name) else ZoneInfo("UTC")
+    calendar_zone = load_calendar(s, calendar_id).tz if calendar_id is not None else None
+    return first_known(me.timezone if me else None, calendar_zone)
 
 
 # ---------------------------------------------------------------- formatting
@@ -301,7 +289,7 @@ def format_instant(at: datetime | None, zone: str, *, with_zone: bool = True) ->
     """An instant in the reader's zone: "Tue 24 Nov 14:00 EST"."""
     if at is None:
         return "—"
-    local = at.astimezone(_zone_or_utc(zone))
+    local = at.astimezone(zone_or_utc(zone))
     text = local.strftime("%a %d %b %H:%M")
     return f"{text} {local.strftime('%Z')}" if with_zone else text
 
@@ -312,7 +300,7 @@ def delivery_text(delivery: DeliveryView, zone: str, written_at: datetime) -> st
 
     Times are the hour in the reader's zone, with the day when it is not the reply's day.
     """
-    local_zone = _zone_or_utc(zone)
+    local_zone = zone_or_utc(zone)
     day = written_at.astimezone(local_zone).date()
 
     def when(at: datetime | None) -> str:
@@ -338,4 +326,4 @@ def delivery_text(delivery: DeliveryView, zone: str, written_at: datetime) -> st
 
 def zone_abbreviation(zone: str, at: datetime) -> str:
     """The zone's short name at an instant ("EST"), for headings."""
-    return at.astimezone(_zone_or_utc(zone)).strftime("%Z")
+    return at.astimezone(zone_or_utc(zone)).strftime("%Z")

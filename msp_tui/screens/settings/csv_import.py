@@ -38,6 +38,7 @@ from textual.widgets import (
 from msp_tui.engine import csv_import as eng
 from msp_tui.services import csv_import as svc
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import my_zone
 from msp_tui.services.tickets import ServiceError
 from msp_tui.widgets.measured_table import MeasuredTable
 
@@ -123,8 +124,7 @@ class ImportScreen(Screen[None]):
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk
-        me = desk.me()
-        self.zone = (me.timezone if me and me.timezone else None) or "UTC"
+        self.zone = my_zone(desk)  # mine; else the desk's home; an unknown name is skipped
         self.shown: svc.Preview | None = None
         self.mapping: dict[str, str | None] | None = None  # None: let the preset decide
         self.errors: list[eng.RowError] = []
