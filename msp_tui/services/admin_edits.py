@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlmodel import Session
 
 from msp_tui.services.tickets import Actor, ServiceError, audit
+
+
+class Positioned(Protocol):
+    """A row of a list whose order means something (rules, call orders)."""
+
+    position: int
+
+
+P = TypeVar("P", bound=Positioned)
 
 
 def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
@@ -38,3 +48,17 @@ def audit_changes(
         if old != new:
             audit(s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field,
                   old=old, new=new)
+
+
+def renumber(s: Session, rows: Sequence[P]) -> list[tuple[P, int, int]]:
+    """Give `rows` the positions 1..n in the order given (unique and contiguous, whatever
+    gaps or ties they had) and return (row, old, new) for each row whose position changed,
+    in that order. What is audited is the caller's: a call order logs every position, the
+    rules only the pair an admin swapped."""
+    changed: list[tuple[P, int, int]] = []
+    for position, row in enumerate(rows, start=1):
+        if row.position != position:
+            changed.append((row, row.position, position))
+            row.position = position
+            s.add(row)
+    return changed

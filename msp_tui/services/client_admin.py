@@ -32,7 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if
+from msp_tui.services.admin_edits import audit_changes, fail_if, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -687,12 +687,11 @@ def _escalations(s: Session, client_id: int) -> list[EscalationContact]:
 
 def _renumber(s: Session, client_id: int, at: datetime, actor: Actor,
               rows: list[EscalationContact]) -> None:
-    for pos, r in enumerate(rows, start=1):
-        if r.position != pos:
-            audit(s, at=at, actor=actor, entity="escalation_contact",
-                  entity_id=r.id, field="position", old=r.position, new=pos)  # type: ignore[arg-type]
-            r.position = pos
-            s.add(r)
+    """Positions 1..n in the order given; the call order is what the desk phones by, so
+    every position that changes is audited."""
+    for r, old, new in renumber(s, rows):
+        audit(s, at=at, actor=actor, entity="escalation_contact",
+              entity_id=r.id, field="position", old=old, new=new)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- bulk SLA profile

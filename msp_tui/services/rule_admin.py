@@ -39,7 +39,7 @@ from msp_tui.engine.vocabulary import PriorityCode, RulePhase
 from msp_tui.services import assignment, escalation
 from msp_tui.services import tickets as tk
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes
+from msp_tui.services.admin_edits import audit_changes, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.store.db import bump_change_seq, serialize_writes
 from msp_tui.store.models import (
@@ -309,11 +309,9 @@ def _get(s: Session, model: type[Any], rule_id: int) -> Any:
 
 
 def _renumber(s: Session, model: type[Any]) -> None:
-    """Positions 1..n in the current order (ties by id)."""
-    for index, row in enumerate(_ordered(s, model), start=1):
-        if row.position != index:
-            row.position = index
-            s.add(row)
+    """Positions 1..n in the current order (ties by id); keeping the order is not a change
+    anyone made, so it is not audited."""
+    renumber(s, _ordered(s, model))
 
 
 def _audit(desk: Desk, s: Session, entity: str, rule_id: int, field_name: str, old: object,
@@ -364,10 +362,7 @@ def _move(desk: Desk, model: type[Any], entity: str, rule_id: int, step: int,
         moved, neighbour = rows[index], rows[other]
         places = {moved.id: moved.position, neighbour.id: neighbour.position}
         rows[index], rows[other] = neighbour, moved
-        for position, row in enumerate(rows, start=1):
-            if row.position != position:
-                row.position = position
-                s.add(row)
+        renumber(s, rows)
         way = "up" if step < 0 else "down"
         _audit(desk, s, entity, moved.id, "position", places[moved.id], moved.position,
                f"moved {way} past {label(s, neighbour)}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from msp_tui.services.admin_edits import audit_changes, fail_if
+from msp_tui.services.admin_edits import audit_changes, fail_if, renumber
+from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError
 from msp_tui.store.db import Database
-from msp_tui.store.models import AuditEvent
+from msp_tui.store.models import AssignmentRule, AuditEvent
 from tests.conftest import FIXED_NOW
 
 
@@ -67,3 +68,32 @@ def test_nothing_changed_writes_no_audit_row(empty_db: Database) -> None:
         audit_changes(s, FIXED_NOW, Actor("system"), "status", 3,
                       [("name", "New", "New"), ("active", True, True)])
     assert _audit_rows(empty_db) == []
+
+
+def _rule_positions(desk: Desk) -> list[tuple[str, int]]:
+    with desk.db.session() as s:
+        rows = s.exec(select(AssignmentRule).order_by(AssignmentRule.position))  # type: ignore[arg-type]
+        return [(r.name, r.position) for r in rows]
+
+
+def test_renumber_gives_1_to_n_in_the_order_given_and_reports_what_moved(
+    demo_desk: Desk,
+) -> None:
+    before = _rule_positions(demo_desk)
+    assert len(before) >= 3
+    with demo_desk.db.session() as s:
+        rows = list(s.exec(select(AssignmentRule).order_by(AssignmentRule.position)))  # type: ignore[arg-type]
+        wanted = [rows[-1], *rows[:-1]]  # the last rule first
+        changed = renumber(s, wanted)
+        reported = [(r.name, old, new) for r, old, new in changed]
+    olds = dict(before)
+    expected = [(r.name, olds[r.name], i) for i, r in enumerate(wanted, start=1)
+                if olds[r.name] != i]
+    assert reported == expected and reported
+    after = _rule_positions(demo_desk)
+    assert [name for name, _ in after] == [before[-1][0]] + [name for name, _ in before[:-1]]
+    assert [position for _, position in after] == list(range(1, len(before) + 1))
+    with demo_desk.db.session() as s:  # in place already: nothing to report or write
+        rows = list(s.exec(select(AssignmentRule).order_by(AssignmentRule.position)))  # type: ignore[arg-type]
+        assert renumber(s, rows) == []
+        assert not s.dirty
