@@ -24,6 +24,7 @@ class Positioned(Protocol):
 
 
 P = TypeVar("P", bound=Positioned)
+T = TypeVar("T")
 
 
 def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
@@ -62,3 +63,11 @@ def renumber(s: Session, rows: Sequence[P]) -> list[tuple[P, int, int]]:
             row.position = position
             s.add(row)
     return changed
+
+
+def moved(rows: Sequence[T], index: int, delta: int) -> list[T]:
+    """A copy of `rows` with the one at `index` moved `delta` places (negative: up),
+    stopping at either end: holding "move up" at the top is harmless, not an error."""
+    order = list(rows)
+    order.insert(max(0, min(len(order) - 1, index + delta)), order.pop(index))
+    return order

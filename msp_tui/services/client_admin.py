@@ -32,7 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if, renumber
+from msp_tui.services.admin_edits import audit_changes, fail_if, moved, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -671,9 +671,7 @@ def move_escalation_contact(desk: Desk, contact_id: int, delta: int) -> None:
         row = _escalation(s, contact_id)
         rows = _escalations(s, row.client_id)
         i = next(k for k, r in enumerate(rows) if r.id == contact_id)
-        j = max(0, min(len(rows) - 1, i + delta))
-        rows.insert(j, rows.pop(i))
-        _renumber(s, row.client_id, at, actor, rows)
+        _renumber(s, row.client_id, at, actor, moved(rows, i, delta))
         bump_change_seq(s)
 
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if
+from msp_tui.services.admin_edits import audit_changes, fail_if, moved
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
@@ -265,11 +265,9 @@ def _move(rows: list[R], target_id: int, delta: int, step: int) -> list[tuple[R,
     index = next((i for i, r in enumerate(rows) if r.id == target_id), None)
     if index is None:
         return []
-    new_index = max(0, min(len(rows) - 1, index + delta))
-    if new_index == index:
+    order = moved(rows, index, delta)
+    if order[index] is rows[index]:  # already at the end it moves towards
         return []
-    order = list(rows)
-    order.insert(new_index, order.pop(index))
     numbers = sorted(r.sort_order for r in rows)
     if len(set(numbers)) != len(numbers):
         numbers = [step * (i + 1) for i in range(len(rows))]

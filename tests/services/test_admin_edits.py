@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from msp_tui.services.admin_edits import audit_changes, fail_if, renumber
+from msp_tui.services.admin_edits import audit_changes, fail_if, moved, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError
 from msp_tui.store.db import Database
@@ -70,10 +70,14 @@ def test_nothing_changed_writes_no_audit_row(empty_db: Database) -> None:
     assert _audit_rows(empty_db) == []
 
 
+def _rules(s: Session) -> list[AssignmentRule]:
+    by_position = AssignmentRule.position
+    return list(s.exec(select(AssignmentRule).order_by(by_position)))  # type: ignore[arg-type]
+
+
 def _rule_positions(desk: Desk) -> list[tuple[str, int]]:
     with desk.db.session() as s:
-        rows = s.exec(select(AssignmentRule).order_by(AssignmentRule.position))  # type: ignore[arg-type]
-        return [(r.name, r.position) for r in rows]
+        return [(r.name, r.position) for r in _rules(s)]
 
 
 def test_renumber_gives_1_to_n_in_the_order_given_and_reports_what_moved(
@@ -82,7 +86,7 @@ def test_renumber_gives_1_to_n_in_the_order_given_and_reports_what_moved(
     before = _rule_positions(demo_desk)
     assert len(before) >= 3
     with demo_desk.db.session() as s:
-        rows = list(s.exec(select(AssignmentRule).order_by(AssignmentRule.position)))  # type: ignore[arg-type]
+        rows = _rules(s)
         wanted = [rows[-1], *rows[:-1]]  # the last rule first
         changed = renumber(s, wanted)
         reported = [(r.name, old, new) for r, old, new in changed]
@@ -94,6 +98,20 @@ def test_renumber_gives_1_to_n_in_the_order_given_and_reports_what_moved(
     assert [name for name, _ in after] == [before[-1][0]] + [name for name, _ in before[:-1]]
     assert [position for _, position in after] == list(range(1, len(before) + 1))
     with demo_desk.db.session() as s:  # in place already: nothing to report or write
-        rows = list(s.exec(select(AssignmentRule).order_by(AssignmentRule.position)))  # type: ignore[arg-type]
-        assert renumber(s, rows) == []
+        assert renumber(s, _rules(s)) == []
         assert not s.dirty
+
+
+@pytest.mark.parametrize(("index", "delta", "expected"), [
+    (2, -1, "acbdef"),
+    (0, 1, "bacdef"),
+    (1, 3, "acdebf"),
+    (4, -10, "eabcdf"),  # further than the top: it stops there
+    (0, -1, "abcdef"),  # at the top already: nothing moves
+    (5, 1, "abcdef"),  # at the bottom already
+])
+def test_moved_shifts_one_row_and_stops_at_either_end(index: int, delta: int,
+                                                      expected: str) -> None:
+    rows = list("abcdef")
+    assert "".join(moved(rows, index, delta)) == expected
+    assert rows == list("abcdef")  # a copy: the caller's list is left as it was
