@@ -35,6 +35,18 @@ def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
         raise ServiceError(sep.join(problems))
 
 
+def clean_text(value: str | None, what: str, limit: int, problems: list[str]) -> str:
+    """A name or label as stored: runs of spaces made one, ends trimmed. Missing or longer
+    than `limit` adds a problem to `problems` (for `fail_if`) instead of raising, so the
+    rest of the form is still checked."""
+    clean = " ".join((value or "").split())
+    if not clean:
+        problems.append(f"{what} is required")
+    elif len(clean) > limit:
+        problems.append(f"{what} is at most {limit} characters ({len(clean)} given)")
+    return clean
+
+
 def audit_changes(
     s: Session,
     at: datetime,

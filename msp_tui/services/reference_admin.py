@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if, moved
+from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
@@ -63,15 +63,6 @@ R = TypeVar("R", Status, ResolutionCode)
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def clean_text(value: str | None, what: str, limit: int, problems: list[str]) -> str:
-    clean = " ".join((value or "").split())
-    if not clean:
-        problems.append(f"{what} is required")
-    elif len(clean) > limit:
-        problems.append(f"{what} is at most {limit} characters ({len(clean)} given)")
-    return clean
 
 
 # ---------------------------------------------------------------- categories

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from msp_tui.services.admin_edits import audit_changes, fail_if, moved, renumber
+from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError
 from msp_tui.store.db import Database
@@ -115,3 +115,11 @@ def test_moved_shifts_one_row_and_stops_at_either_end(index: int, delta: int,
     rows = list("abcdef")
     assert "".join(moved(rows, index, delta)) == expected
     assert rows == list("abcdef")  # a copy: the caller's list is left as it was
+
+
+def test_clean_text_tidies_spaces_and_notes_what_is_missing_or_too_long() -> None:
+    problems: list[str] = []
+    assert clean_text("  Night   shift ", "a group name", 100, problems) == "Night shift"
+    assert clean_text(None, "a name", 200, problems) == ""
+    assert clean_text("x" * 41, "a label", 40, problems) == "x" * 41
+    assert problems == ["a name is required", "a label is at most 40 characters (41 given)"]
