@@ -1,11 +1,16 @@
 """The small steps every settings write takes the same way, written once.
 
-The settings services (clients, people, reference data, rules, SLA profiles) all check a
+The settings services (clients, people, reference data, rules, SLA profiles) check a
 whole form before writing, so the admin sees every problem at once and nothing is half
-written; this module holds the pieces they share, so a refusal reads the same on every
-screen.
-"""
+written; then they log one audit row per changed field, and ordered lists keep their
+positions 1..n. Sharing these steps keeps a refusal, an audit trail and a move the same
+on every settings screen:
 
+- `clean_text`, `plural`: a name checked and a count worded the one way;
+- `fail_if`: every problem found, in one `ServiceError`;
+- `audit_changes`: one audit row per field that changed;
+- `moved`, `renumber`: a row moved up or down, and positions 1..n afterwards.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,6 +38,11 @@ def fail_if(problems: Sequence[str], sep: str = "; ") -> None:
     problems are long enough to need it."""
     if problems:
         raise ServiceError(sep.join(problems))
+
+
+def plural(n: int, word: str) -> str:
+    """A count in words, "1 ticket" or "3 tickets", as refusals and summaries say it."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def clean_text(value: str | None, what: str, limit: int, problems: list[str]) -> str:

@@ -28,6 +28,7 @@ from msp_tui.config import Config
 from msp_tui.engine.assignment import RuleSpec
 from msp_tui.engine.escalation import THRESHOLD_TRIGGERS
 from msp_tui.engine.vocabulary import OutboxState, PriorityCode, RulePhase
+from msp_tui.services.admin_edits import plural
 from msp_tui.services.desk import Desk
 from msp_tui.services.outbox import SmtpTransport
 from msp_tui.store.models import (
@@ -68,10 +69,6 @@ def _names(names: Sequence[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _ago(now: datetime, then: datetime) -> str:
     minutes = int((now - then).total_seconds() // 60)
     if minutes < 1:
@@ -96,8 +93,8 @@ def _profiles(s: Session) -> list[CheckItem]:
                           "no " + " and no ".join(missing) + ": tickets get no SLA clocks",
                           "add a calendar (c), then a profile", "c" if not calendars else "p")]
     items = [CheckItem("profiles", "SLA profiles and calendars", "ok",
-                       f"{_plural(len(profiles), 'profile')} on "
-                       f"{_plural(calendars, 'calendar')}", fix_key="p")]
+                       f"{plural(len(profiles), 'profile')} on "
+                       f"{plural(calendars, 'calendar')}", fix_key="p")]
     have: dict[int, set[str]] = {}
     for profile_id, priority in s.exec(select(SlaTarget.profile_id, SlaTarget.priority)).all():
         have.setdefault(profile_id, set()).add(priority)
@@ -119,11 +116,11 @@ def _clients(s: Session) -> CheckItem:
     ).all())
     if names:
         return CheckItem("clients", "Clients with an SLA profile", "warn",
-                         f"{_plural(len(names), 'client')} without one: {_names(names)}",
+                         f"{plural(len(names), 'client')} without one: {_names(names)}",
                          "give them a profile: their tickets get no clocks", "l")
     count = s.exec(select(sa.func.count()).select_from(Client).where(Client.active == True)).one()  # noqa: E712
     return CheckItem("clients", "Clients with an SLA profile", "ok",
-                     f"all {_plural(count, 'active client')} have one", fix_key="l")
+                     f"all {plural(count, 'active client')} have one", fix_key="l")
 
 
 def _escalations(s: Session) -> CheckItem:
@@ -162,7 +159,7 @@ def _assignment(s: Session) -> CheckItem:
                          "a")
     if not any(not sp.conditions for sp in assign):
         return CheckItem("assignment", title, "warn",
-                         f"{_plural(len(assign), 'assign rule')} but no catch-all: a ticket "
+                         f"{plural(len(assign), 'assign rule')} but no catch-all: a ticket "
                          "none matches stays unassigned", "add a last rule with no conditions",
                          "a")
     catch_all = next(sp for sp in assign if not sp.conditions)
@@ -171,7 +168,7 @@ def _assignment(s: Session) -> CheckItem:
                          f"catch-all {catch_all.name!r} is not the last assign rule: the ones "
                          "after it never match", "move it to the end", "a")
     return CheckItem("assignment", title, "ok",
-                     f"{_plural(len(assign), 'assign rule')}, the last a catch-all", fix_key="a")
+                     f"{plural(len(assign), 'assign rule')}, the last a catch-all", fix_key="a")
 
 
 def _groups(s: Session) -> CheckItem:
@@ -201,7 +198,7 @@ def _groups(s: Session) -> CheckItem:
         return CheckItem("groups", title, "warn", f"no active lead in {_names(leaderless)}",
                          "name a lead: 'tell the group lead' rules reach nobody", "g")
     return CheckItem("groups", title, "ok",
-                     f"{_plural(len(groups), 'group')}, each with active members and a lead",
+                     f"{plural(len(groups), 'group')}, each with active members and a lead",
                      fix_key="g")
 
 

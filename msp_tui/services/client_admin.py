@@ -32,7 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if, moved, renumber
+from msp_tui.services.admin_edits import audit_changes, fail_if, moved, plural, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -445,7 +445,7 @@ def remove_asset(desk: Desk, asset_id: int) -> None:
         ).one()
         if used:
             raise ServiceError(
-                f"{row.hostname} is named on {_count(int(used), 'ticket')}; edit it instead"
+                f"{row.hostname} is named on {plural(int(used), 'ticket')}; edit it instead"
             )
         audit(s, at=at, actor=actor, entity="asset", entity_id=asset_id, field="deleted",
               old=row.hostname, new=None)
@@ -710,9 +710,9 @@ class BulkPreview:
 
     def describe(self) -> str:
         lines = [
-            f"{_count(self.clients, 'client')} to {self.profile}: "
+            f"{plural(self.clients, 'client')} to {self.profile}: "
             f"{self.changing} change profile, {self.clients - self.changing} already on it",
-            f"{_count(self.open_tickets, 'open ticket')}; "
+            f"{plural(self.open_tickets, 'open ticket')}; "
             + (f"{self.reapplied} re-applied to {self.profile}" if self.reapplied
                else "none re-applied (they keep the profile their clocks run on)"),
             self.what_if.describe(),
@@ -849,7 +849,3 @@ def _set_fields(s: Session, row: Any, entity: str, entity_id: int, at: datetime,
             setattr(row, field, value)
     audit_changes(s, at, actor, entity, entity_id, changes)
     s.add(row)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"

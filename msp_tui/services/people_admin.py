@@ -32,11 +32,10 @@ from sqlmodel import Session, select
 from msp_tui.engine.contact_rules import is_email
 from msp_tui.engine.vocabulary import Role, Tier
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if
+from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, plural
 from msp_tui.services.assignment import open_loads
 from msp_tui.services.desk import Desk
 from msp_tui.services.handoff import TIER2_GROUP
-from msp_tui.services.reference_admin import plural
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
 from msp_tui.store.db import bump_change_seq, serialize_writes

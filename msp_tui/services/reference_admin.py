@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved
+from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved, plural
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
@@ -59,10 +59,6 @@ SLA_EFFECT: Final = {
 _STATUS_STEP: Final = 10
 
 R = TypeVar("R", Status, ResolutionCode)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # ---------------------------------------------------------------- categories

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved, renumber
+from msp_tui.services.admin_edits import (
+    audit_changes,
+    clean_text,
+    fail_if,
+    moved,
+    plural,
+    renumber,
+)
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError
 from msp_tui.store.db import Database
@@ -123,3 +130,9 @@ def test_clean_text_tidies_spaces_and_notes_what_is_missing_or_too_long() -> Non
     assert clean_text(None, "a name", 200, problems) == ""
     assert clean_text("x" * 41, "a label", 40, problems) == "x" * 41
     assert problems == ["a name is required", "a label is at most 40 characters (41 given)"]
+
+
+def test_plural_counts_in_words() -> None:
+    assert [plural(n, "open ticket") for n in (0, 1, 2)] == [
+        "0 open tickets", "1 open ticket", "2 open tickets",
+    ]
