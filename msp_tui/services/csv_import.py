@@ -203,13 +203,15 @@ class _Known:
     clients: dict[str, int | None] = field(default_factory=dict)  # name_key -> id
     client_names: dict[str, str] = field(default_factory=dict)  # name_key -> as stored
     domains: set[str] = field(default_factory=set)
-    profiles: dict[str, int] = field(default_factory=dict)
+    profiles: dict[str, int] = field(default_factory=dict)  # name_key -> id
+    profile_names: list[str] = field(default_factory=list)  # as stored, for the error
     contacts: dict[str, str] = field(default_factory=dict)  # email -> client name_key
+    # (client name_key, contact name_key) -> the contact's email (None: it has none)
     contact_names: dict[tuple[str, str], str | None] = field(default_factory=dict)
     assets: set[tuple[str, str]] = field(default_factory=set)
     statuses: dict[str, tuple[int, str]] = field(default_factory=dict)  # lower name -> id, cat
     status_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
-    techs: dict[str, int] = field(default_factory=dict)  # lower email or name -> id
+    techs: dict[str, int] = field(default_factory=dict)  # lower email or name_key -> id
     # external number (lower) -> the tag it was imported under ("[ConnectWise #123]"):
     # one number is one ticket whichever preset brought it in
     ticket_tags: dict[str, str] = field(default_factory=dict)
@@ -224,14 +226,16 @@ def _load_known(s: Any) -> _Known:
         k.client_names[name_key(name)] = name
     cname = {cid: name_key(name) for cid, name in s.execute(sa.select(Client.id, Client.name))}
     k.domains = {d.lower() for d in s.execute(sa.select(ClientDomain.domain)).scalars()}
-    k.profiles = {n.lower(): pid for pid, n in s.execute(sa.select(SlaProfile.id, SlaProfile.name))}
+    for pid, pname in s.execute(sa.select(SlaProfile.id, SlaProfile.name)):
+        k.profiles[name_key(pname)] = pid
+        k.profile_names.append(pname)
     for client_id, name, email in s.execute(
         sa.select(Contact.client_id, Contact.name, Contact.email)
     ):
         client = cname.get(client_id, "")
         if email:
             k.contacts[email.lower()] = client
-        k.contact_names.setdefault((client, name.lower()), email.lower() if email else None)
+        k.contact_names.setdefault((client, name_key(name)), email.lower() if email else None)
     for client_id, host in s.execute(sa.select(Asset.client_id, Asset.hostname)):
         k.assets.add((cname.get(client_id, ""), host.lower()))
     for st in s.exec(select(Status)).all():
@@ -241,7 +245,7 @@ def _load_known(s: Any) -> _Known:
     for tid, name, email in s.execute(sa.select(Technician.id, Technician.name,
                                                  Technician.email)):
         k.techs[email.lower()] = tid
-        k.techs.setdefault(name.lower(), tid)
+        k.techs.setdefault(name_key(name), tid)
     subjects = s.execute(sa.select(Ticket.subject).where(Ticket.subject.like("[%#%]%")))  # type: ignore[attr-defined]
     for (subject,) in subjects:
         match = _TAG.match(subject)
@@ -308,9 +312,9 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
                     err(r, key, f"the domain {domain} already belongs to another client")
                 k.domains.add(domain)
             if rec.sla_profile is not None:
-                pid = k.profiles.get(rec.sla_profile.lower())
+                pid = k.profiles.get(name_key(rec.sla_profile))
                 if pid is None:
-                    known = ", ".join(sorted(k.profiles)) or "none yet"
+                    known = ", ".join(sorted(k.profile_names, key=name_key)) or "none yet"
                     err(r, "sla_profile", f"there is no SLA profile '{rec.sla_profile}' "
                                           f"(known: {known})")
                 out["profile_id"] = pid
@@ -327,7 +331,7 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
                 if client:
                     k.contacts.setdefault(rec.email, client)
             if client:
-                k.contact_names.setdefault((client, rec.name.lower()), rec.email)
+                k.contact_names.setdefault((client, name_key(rec.name)), rec.email)
             out["client"] = client
         elif entity == "assets":
             client = client_of(r, rec.client)
@@ -341,7 +345,7 @@ def _resolve(plan: _Plan, k: _Known, errors: list[eng.RowError]) -> None:
                 k.assets.add(key)
                 upn = rec.user
                 if upn and "@" not in upn:
-                    email = k.contact_names.get((client, upn.lower()))
+                    email = k.contact_names.get((client, name_key(upn)))
                     if email is None:
                         err(r, "user", f"'{upn}' is not a contact of {rec.client} with an email")
                     upn = email or ""
@@ -386,8 +390,9 @@ def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str
                 err(r, "contact", f"'{rec.contact}' is a contact of "
                                   f"{k.client_names.get(owner, owner)}, not {rec.client}")
         elif client:
-            email = k.contact_names.get((client, rec.contact.lower()))
-            if (client, rec.contact.lower()) not in k.contact_names:
+            named = (client, name_key(rec.contact))
+            email = k.contact_names.get(named)
+            if named not in k.contact_names:
                 err(r, "contact", f"'{rec.contact}' is not a contact of {rec.client}")
     out["contact_email"] = email
     out["contact_name"] = rec.contact if email is None or "@" not in rec.contact else ""
@@ -400,7 +405,8 @@ def _resolve_ticket(plan: _Plan, rec: eng.TicketRecord, k: _Known, out: dict[str
         err(r, "status", f"'{rec.status}' is not a status we can map (ours: {known})")
     out["status"] = status
     if rec.assignee:
-        tech = k.techs.get(rec.assignee.lower())
+        who = rec.assignee
+        tech = k.techs.get(who.lower() if "@" in who else name_key(who))
         if tech is None:
             err(r, "assignee", f"there is no technician '{rec.assignee}'")
         out["assignee_id"] = tech
@@ -623,7 +629,7 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
     by_name: dict[tuple[int, str], tuple[int, str] | None] = {}
     for cid, client_id, name in s.execute(sa.select(Contact.id, Contact.client_id,
                                                     Contact.name)):
-        key = (client_id, name.lower())
+        key = (client_id, name_key(name))
         by_name[key] = None if key in by_name else (cid, name)
     first = _reserve_numbers(s, len(records))
     source = eng.PRESET_LABELS[plan.request.preset]
@@ -640,7 +646,7 @@ def _write_tickets(s: Any, plan: _Plan, k: _Known, *, now: Any, actor: Actor, ba
             ended = (rec.closed or rec.created) if done else None
             contact = contacts.get(res["contact_email"] or "")
             if contact is None and res.get("contact_name"):
-                contact = by_name.get((k.clients[res["client"]], res["contact_name"].lower()))
+                contact = by_name.get((k.clients[res["client"]], name_key(res["contact_name"])))
             subject = f"{res['tag']} {rec.subject}" if res.get("tag") else rec.subject
             tickets.append(_row_dict(
                 Ticket, number=number, subject=subject, type=TicketType.SUPPORT,

@@ -267,7 +267,7 @@ def test_duplicate_clients_domains_and_unknown_profile(admin: Desk, tmp_path: Pa
     assert [str(e) for e in caught.value.errors] == [
         "row 2, column 'Client Name': a client named 'Contoso Legal' already exists",
         "row 3, column 'SLA': there is no SLA profile 'Diamond' "
-        "(known: gold, platinum, standard)",
+        "(known: Gold, Platinum, Standard)",
         "row 3, column 'Website': the domain fabrikam.example already belongs to another client",
         "row 4, column 'Client Name': 'new one' is already on row 3",
     ]
