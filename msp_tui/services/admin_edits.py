@@ -6,6 +6,7 @@ written; then they log one audit row per changed field, and ordered lists keep t
 positions 1..n. Sharing these steps keeps a refusal, an audit trail and a move the same
 on every settings screen:
 
+- `existing`: the row acted on, or a refusal saying it is gone;
 - `clean_text`, `plural`: a name checked and a count worded the one way;
 - `fail_if`: every problem found, in one `ServiceError`;
 - `audit_changes`: one audit row per field that changed;
@@ -30,6 +31,16 @@ class Positioned(Protocol):
 
 P = TypeVar("P", bound=Positioned)
 T = TypeVar("T")
+M = TypeVar("M")
+
+
+def existing(s: Session, model: type[M], row_id: int, what: str) -> M:
+    """The row the admin acts on, or a refusal naming it ("no status with id 9"): a row
+    another console deleted meanwhile is not an internal error."""
+    row = s.get(model, row_id)
+    if row is None:
+        raise ServiceError(f"no {what} with id {row_id}")
+    return row
 
 
 def fail_if(problems: Sequence[str], sep: str = "; ") -> None:

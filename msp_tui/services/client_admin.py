@@ -32,7 +32,7 @@ from msp_tui.engine.contacts import DAY_NAMES, CallWindow, WindowError
 from msp_tui.engine.vocabulary import BILLING_LABELS  # the client screens read ca.BILLING_LABELS
 from msp_tui.services import sla, sla_admin
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, fail_if, moved, plural, renumber
+from msp_tui.services.admin_edits import audit_changes, existing, fail_if, moved, plural, renumber
 from msp_tui.services.desk import Desk
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.client_queries import (
@@ -813,31 +813,19 @@ def _due_by_clock(s: Session, ticket_ids: Sequence[int]) -> dict[tuple[int, str]
 
 
 def _client(s: Session, client_id: int) -> Client:
-    client = s.get(Client, client_id)
-    if client is None:
-        raise ServiceError(f"no client with id {client_id}")
-    return client
+    return existing(s, Client, client_id, "client")
 
 
 def _contact(s: Session, contact_id: int) -> Contact:
-    row = s.get(Contact, contact_id)
-    if row is None:
-        raise ServiceError(f"no contact with id {contact_id}")
-    return row
+    return existing(s, Contact, contact_id, "contact")
 
 
 def _asset(s: Session, asset_id: int) -> Asset:
-    row = s.get(Asset, asset_id)
-    if row is None:
-        raise ServiceError(f"no asset with id {asset_id}")
-    return row
+    return existing(s, Asset, asset_id, "asset")
 
 
 def _escalation(s: Session, contact_id: int) -> EscalationContact:
-    row = s.get(EscalationContact, contact_id)
-    if row is None:
-        raise ServiceError(f"no escalation contact with id {contact_id}")
-    return row
+    return existing(s, EscalationContact, contact_id, "escalation contact")
 
 
 def _set_fields(s: Session, row: Any, entity: str, entity_id: int, at: datetime,

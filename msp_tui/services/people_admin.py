@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from msp_tui.engine.contact_rules import is_email
 from msp_tui.engine.vocabulary import Role, Tier
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, plural
+from msp_tui.services.admin_edits import audit_changes, clean_text, existing, fail_if, plural
 from msp_tui.services.assignment import open_loads
 from msp_tui.services.desk import Desk
 from msp_tui.services.handoff import TIER2_GROUP
@@ -110,10 +110,7 @@ def groups(desk: Desk) -> list[GroupRow]:
 
 
 def _technician(s: Session, technician_id: int) -> Technician:
-    row = s.get(Technician, technician_id)
-    if row is None:
-        raise ServiceError(f"no technician with id {technician_id}")
-    return row
+    return existing(s, Technician, technician_id, "technician")
 
 
 def _email(s: Session, value: str, technician_id: int | None, problems: list[str]) -> str:
@@ -354,10 +351,7 @@ def _and(items: Sequence[str]) -> str:
 
 
 def _group(s: Session, group_id: int) -> TechGroup:
-    row = s.get(TechGroup, group_id)
-    if row is None:
-        raise ServiceError(f"no group with id {group_id}")
-    return row
+    return existing(s, TechGroup, group_id, "group")
 
 
 def _group_name(s: Session, value: str, group_id: int | None, problems: list[str]) -> str:

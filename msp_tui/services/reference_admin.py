@@ -30,7 +30,14 @@ from sqlmodel import Session, select
 
 from msp_tui.engine.vocabulary import Level, PriorityCode, StatusCategory
 from msp_tui.services.admin_access import require_admin
-from msp_tui.services.admin_edits import audit_changes, clean_text, fail_if, moved, plural
+from msp_tui.services.admin_edits import (
+    audit_changes,
+    clean_text,
+    existing,
+    fail_if,
+    moved,
+    plural,
+)
 from msp_tui.services.desk import Desk
 from msp_tui.services.sla_admin import UNSET, Unset
 from msp_tui.services.tickets import ServiceError
@@ -107,10 +114,7 @@ def _counts(s: Session, column: object) -> dict[int, int]:
 
 
 def _category(s: Session, category_id: int) -> Category:
-    row = s.get(Category, category_id)
-    if row is None:
-        raise ServiceError(f"no category with id {category_id}")
-    return row
+    return existing(s, Category, category_id, "category")
 
 
 def _check_category_place(
@@ -291,10 +295,7 @@ def statuses(desk: Desk) -> list[StatusRow]:
 
 
 def _status(s: Session, status_id: int) -> Status:
-    row = s.get(Status, status_id)
-    if row is None:
-        raise ServiceError(f"no status with id {status_id}")
-    return row
+    return existing(s, Status, status_id, "status")
 
 
 def _status_category(value: str, problems: list[str]) -> str:
@@ -574,10 +575,7 @@ def resolution_codes(desk: Desk) -> list[ResolutionCodeRow]:
 
 
 def _resolution_code(s: Session, code_id: int) -> ResolutionCode:
-    row = s.get(ResolutionCode, code_id)
-    if row is None:
-        raise ServiceError(f"no resolution code with id {code_id}")
-    return row
+    return existing(s, ResolutionCode, code_id, "resolution code")
 
 
 def _check_code_label(s: Session, label: str, code_id: int | None, problems: list[str]) -> None:

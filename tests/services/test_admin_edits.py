@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from msp_tui.services.admin_edits import (
     audit_changes,
     clean_text,
+    existing,
     fail_if,
     moved,
     plural,
@@ -136,3 +137,12 @@ def test_plural_counts_in_words() -> None:
     assert [plural(n, "open ticket") for n in (0, 1, 2)] == [
         "0 open tickets", "1 open ticket", "2 open tickets",
     ]
+
+
+def test_existing_returns_the_row_or_refuses_naming_what_is_gone(demo_desk: Desk) -> None:
+    with demo_desk.db.session() as s:
+        first = _rules(s)[0]
+        assert existing(s, AssignmentRule, first.id, "rule") is first  # type: ignore[arg-type]
+        with pytest.raises(ServiceError) as exc:
+            existing(s, AssignmentRule, 987654, "assignment rule")
+    assert str(exc.value) == "no assignment rule with id 987654"
