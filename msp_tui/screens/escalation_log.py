@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from msp_tui.screens.escalation_filter import LEVELS, EscalationFilterDialog
 from msp_tui.services import notifications
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import my_zone
 from msp_tui.services.notifications import FilterChoices, NotificationFilter, NotificationRow
 from msp_tui.services.ticket_view import format_instant
 from msp_tui.store.notification_queries import UNASSIGNED
@@ -95,8 +96,7 @@ class EscalationLogScreen(Screen[None]):
         self.signature: tuple[int, int] | None = None
         self.generation = 0  # the reload whose rows are on screen
         self._requested = 0
-        me = desk.me()
-        self.zone = (me.timezone if me and me.timezone else None) or "UTC"
+        self.zone = my_zone(desk)  # a stored zone the tz database lacks is skipped
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -18,17 +18,15 @@ from textual.widgets import Button, Input, Label, Select, SelectionList
 
 from msp_tui.engine.badges import Badge
 from msp_tui.services.desk import Desk
+from msp_tui.services.local_zone import my_zone, zone_or_utc
 from msp_tui.store.queue_queries import MINE, UNASSIGNED, QueueFilter
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
 def _zone(desk: Desk) -> ZoneInfo:
-    me = desk.me()
-    try:
-        return ZoneInfo(me.timezone) if me and me.timezone else ZoneInfo("UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
+    """The days typed here are days where I work (the dashboards' and billing's zone)."""
+    return zone_or_utc(my_zone(desk))
 
 
 def parse_day(text: str, zone: ZoneInfo) -> datetime | None:

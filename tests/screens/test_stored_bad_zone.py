@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 from textual.widgets import DataTable, Input, Static
 
 from msp_tui.demo.data import ALWAYS_OPEN
+from msp_tui.screens.filter_dialog import _zone
 from msp_tui.screens.mail_quarantine import QuarantineScreen
 from msp_tui.screens.ticket import MessageBox
 from msp_tui.services.desk import Desk
 from tests.console_app import TERMINAL_SIZE, make_app
 from tests.pilot_wait import until
+from tests.screens.test_escalation_log import open_log
 from tests.screens.test_mail_quarantine import quarantine
 from tests.screens.test_settings_import import open_import
 from tests.screens.test_ticket_screen import flat, open_ticket
@@ -67,3 +69,18 @@ async def test_import_proposes_the_desks_home_zone(demo_desk: Desk) -> None:
         screen = await open_import(pilot)
         assert screen.zone == "America/New_York"
         assert screen.query_one("#zone", Input).value == "America/New_York"
+
+
+async def test_escalation_log_reads_in_the_desks_home_zone(demo_desk: Desk) -> None:
+    store_zone(demo_desk, ME, "Mars/Base")
+    app = make_app(demo_desk)
+    async with app.run_test(size=TERMINAL_SIZE) as pilot:
+        screen = await open_log(pilot)
+        assert screen.zone == "America/New_York"
+        await until(pilot, lambda: "times in America/New_York"
+                    in str(screen.query_one("#summary", Static).render()))
+
+
+def test_queue_filter_days_are_read_in_the_desks_home_zone(demo_desk: Desk) -> None:
+    store_zone(demo_desk, ME, "Mars/Base")
+    assert _zone(demo_desk) == ZoneInfo("America/New_York")
