@@ -327,7 +327,7 @@ class EscalationRuleForm(RuleForm):
                 yield Label("Then:", classes="caption")
                 with Horizontal(classes="row"):
                     yield _select([(t.value, t.value) for t in Tier], acts.get("escalate_to"),
-                                  prompt="keep the assignee", id="pick-tier")
+                                  prompt="no escalation to a tier", id="pick-tier")
                     yield _select(_options(c.statuses), acts.get("status"),
                                   prompt="keep the status", id="pick-status")
                 yield Label("Actions (JSON)", classes="caption")
