@@ -27,6 +27,7 @@ from msp_tui.engine.lifecycle import ClockEffect, effective_category, transition
 from msp_tui.engine.targets import TargetError, parse_target
 from msp_tui.engine.vocabulary import ClockKind, ClockState, PriorityCode, StatusCategory
 from msp_tui.services import assignment, sla
+from msp_tui.services.admin_edits import audit_changes, plural
 from msp_tui.services.calendars import load_calendar
 from msp_tui.services.tickets import Actor, ServiceError, audit
 from msp_tui.store.db import Database, bump_change_seq
@@ -108,7 +109,7 @@ class WhatIf:
             return "No due instant moves"
         parts: list[str] = []
         if self.moved:
-            head = f"{_count(self.moved, 'due instant')} {'moves' if self.moved == 1 else 'move'}"
+            head = f"{plural(self.moved, 'due instant')} {'moves' if self.moved == 1 else 'move'}"
             spans = []
             if self.later:
                 spans.append(f"up to {format_span(self.later)} later")
@@ -116,9 +117,9 @@ class WhatIf:
                 spans.append(f"up to {format_span(self.earlier)} earlier")
             parts.append(head + (": " + ", ".join(spans) if spans else ""))
         if self.cleared:
-            parts.append(f"{_count(self.cleared, 'due instant')} cleared")
+            parts.append(f"{plural(self.cleared, 'due instant')} cleared")
         if self.appeared:
-            parts.append(_count(self.appeared, "new due instant"))
+            parts.append(plural(self.appeared, "new due instant"))
         return "; ".join(parts)
 
 
@@ -246,7 +247,7 @@ def update_calendar(
         shifts = _recalculate(
             s, at=at, calendar_ids=[calendar_id], old_calendars={calendar_id: old_cal}
         )
-    _audit_all(s, at, actor, "business_calendar", calendar_id, changes)
+    audit_changes(s, at, actor, "business_calendar", calendar_id, changes)
     bump_change_seq(s)
     return shifts
 
@@ -532,7 +533,7 @@ def update_profile(
         if old_spec and old_spec.update_interval and not spec.update_interval:
             _end_update_clocks(s, profile_id, priority, at, finals)
     _apply_pause_changes(s, profile_id, old_pauses, new_pauses, at, finals)
-    _audit_all(s, at, actor, "sla_profile", profile_id, changes)
+    audit_changes(s, at, actor, "sla_profile", profile_id, changes)
     if new_name != old_name:
         _rename_in_rules(s, old_name, new_name, at, actor)
     bump_change_seq(s)
@@ -635,9 +636,9 @@ def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -
         parts = []
         if usage.clients:
             names = ", ".join(usage.clients[:3]) + (", …" if len(usage.clients) > 3 else "")
-            parts.append(f"{_count(len(usage.clients), 'client')} ({names})")
+            parts.append(f"{plural(len(usage.clients), 'client')} ({names})")
         if usage.open_tickets:
-            parts.append(f"{_count(usage.open_tickets, 'ticket')} not yet closed")
+            parts.append(f"{plural(usage.open_tickets, 'ticket')} not yet closed")
         if usage.rules:
             parts.append(", ".join(usage.rules))
         raise ServiceError(f"{profile.name} is used by {' and '.join(parts)}")
@@ -651,7 +652,7 @@ def delete_profile(s: Session, profile_id: int, *, at: datetime, actor: Actor) -
     s.delete(profile)
     s.flush()
     sla.forget_rules(s)
-    reason = f"{_count(detached, 'closed ticket')} detached" if detached else ""
+    reason = f"{plural(detached, 'closed ticket')} detached" if detached else ""
     audit(
         s,
         at=at,
@@ -1098,7 +1099,7 @@ def dropped_target_problems(s: Session, profile_id: int, priorities: Iterable[st
 
 def _dropped_text(priority: str, running: int, profile: str) -> str:
     return (
-        f"{priority}: {_count(running, 'ticket')} on {profile} "
+        f"{priority}: {plural(running, 'ticket')} on {profile} "
         f"{'has' if running == 1 else 'have'} SLA clocks on these targets; "
         "change their priority first"
     )
@@ -1153,24 +1154,5 @@ def _status_names(s: Session, ids: Iterable[int]) -> str:
     return ", ".join(names) or "none"
 
 
-def _audit_all(
-    s: Session,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    changes: Iterable[tuple[str, object, object]],
-) -> None:
-    """One audit row per changed field."""
-    for field, old, new in changes:
-        audit(
-            s, at=at, actor=actor, entity=entity, entity_id=entity_id, field=field, old=old, new=new
-        )
-
-
 def _ints_text(values: Iterable[int]) -> str:
     return ", ".join(str(v) for v in values)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
